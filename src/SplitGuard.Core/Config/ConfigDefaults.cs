@@ -1,0 +1,53 @@
+namespace SplitGuard.Core.Config;
+
+/// <summary>Defaults and limits of the configuration keys (documented in docs/configuration.md).</summary>
+public static class ConfigDefaults
+{
+    /// <summary><c>System.foreground</c> default (sbp).</summary>
+    public const bool Foreground = false;
+
+    /// <summary><c>Logging.level</c> default (sbp).</summary>
+    public const string LogLevel = "INFO";
+
+    /// <summary><c>Logging.logfile</c> default.</summary>
+    public const string LogFile = "/var/log/splitguard.log";
+
+    /// <summary><c>Logging.max_file_size</c> default in MB (sbp).</summary>
+    public const int MaxFileSizeMb = 10;
+
+    /// <summary><c>Logging.no_of_file</c> default (sbp).</summary>
+    public const int NoOfFile = 5;
+
+    /// <summary><c>api.socket</c> default (sbp's is <c>/run/sbpd.sock</c>).</summary>
+    public const string ApiSocket = "/run/splitguard.sock";
+
+    /// <summary><c>Auth.key_file</c> default.</summary>
+    public const string KeyFile = "/etc/splitguard/authkey";
+
+    /// <summary><c>Daemon.pid_file</c> default.</summary>
+    public const string PidFile = "/run/splitguard.pid";
+
+    /// <summary><c>Daemon.control_socket</c> default.</summary>
+    public const string ControlSocket = "/run/splitguard-control.sock";
+
+    /// <summary>The placeholder in paths that the daemon replaces with the local member's Hostname.</summary>
+    public const string NodePlaceholder = "{node}";
+
+    /// <summary>Smallest <c>interval</c> in seconds.</summary>
+    public const decimal MinIntervalSeconds = 0.005m;
+
+    /// <summary>Largest <c>interval</c> in seconds.</summary>
+    public const decimal MaxIntervalSeconds = 3600m;
+
+    /// <summary>Largest <c>maxloss</c>.</summary>
+    public const int MaxMaxLoss = 100_000;
+
+    /// <summary>Largest <c>max_file_size</c> in MB.</summary>
+    public const int MaxFileSizeMbLimit = 100_000;
+
+    /// <summary>Largest <c>no_of_file</c>.</summary>
+    public const int MaxNoOfFile = 1000;
+
+    /// <summary>sbp's logging levels, in increasing severity.</summary>
+    public static readonly IReadOnlyList<string> LogLevels = ["DEBUG", "INFO", "NOTICE", "WARNING", "ERROR", "CRITICAL"];
+}

@@ -1,0 +1,61 @@
+using System.Net;
+
+namespace SplitGuard.Core.Config;
+
+/// <summary>The whole configuration: sbp's shape (Cluster, System, Logging, api) plus SplitGuard's own keys.</summary>
+public sealed record SplitGuardConfig(
+    IReadOnlyList<ClusterConfig> Clusters,
+    SystemConfig System,
+    LoggingConfig Logging,
+    ApiConfig Api,
+    AuthConfig Auth,
+    DaemonConfig Daemon,
+    string? SourcePath);
+
+/// <summary>One cluster (sbp: an entry of the <c>Cluster</c> array).</summary>
+public sealed record ClusterConfig(ushort Id, IReadOnlyList<MemberConfig> Members, IReadOnlyList<LinkConfig> Links);
+
+/// <summary>One member node of a cluster.</summary>
+public sealed record MemberConfig(ushort Id, string Hostname);
+
+/// <summary>Link types as configured (sbp: <c>udp</c> or <c>icmp</c>).</summary>
+public enum LinkType
+{
+    Icmp = 0,
+    Udp = 1,
+}
+
+/// <summary>One heartbeat link between exactly two nodes.</summary>
+public sealed record LinkConfig(
+    ushort Id,
+    LinkType Type,
+    TimeSpan Interval,
+    int MaxLoss,
+    IPAddress? IcmpIp,
+    LinkEndpoint A,
+    LinkEndpoint B)
+{
+    /// <summary>The endpoint of <paramref name="nodeId"/>, or null when the node is not on this link.</summary>
+    public LinkEndpoint? EndpointOf(ushort nodeId) => A.NodeId == nodeId ? A : B.NodeId == nodeId ? B : null;
+
+    /// <summary>The other endpoint, seen from <paramref name="nodeId"/>.</summary>
+    public LinkEndpoint? PeerOf(ushort nodeId) => A.NodeId == nodeId ? B : B.NodeId == nodeId ? A : null;
+}
+
+/// <summary>One end of a link: a node and the address it uses for this link.</summary>
+public sealed record LinkEndpoint(ushort NodeId, IPAddress Ip);
+
+/// <summary>sbp's <c>System</c> object.</summary>
+public sealed record SystemConfig(int UdpPort, bool Foreground);
+
+/// <summary>sbp's <c>Logging</c> object.</summary>
+public sealed record LoggingConfig(string Level, string LogFile, int MaxFileSizeMb, int NoOfFile);
+
+/// <summary>sbp's <c>api</c> object; <c>group</c> is SplitGuard's addition.</summary>
+public sealed record ApiConfig(string Socket, string? Group);
+
+/// <summary>SplitGuard's <c>Auth</c> object: the key file that authenticates frames (mode 0600).</summary>
+public sealed record AuthConfig(string KeyFile);
+
+/// <summary>SplitGuard's <c>Daemon</c> object: files of the running daemon.</summary>
+public sealed record DaemonConfig(string PidFile, string ControlSocket, string? ControlGroup);

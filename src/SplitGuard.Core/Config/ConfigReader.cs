@@ -1,0 +1,211 @@
+namespace SplitGuard.Core.Config;
+
+/// <summary>
+/// Walks a parsed JSON tree and builds a <see cref="SplitGuardConfig"/>, collecting every error
+/// instead of stopping at the first. Used by <see cref="ConfigLoader.Parse"/>.
+/// </summary>
+internal sealed partial class ConfigReader
+{
+    internal static readonly IReadOnlyList<string> TopLevelKeys = ["Cluster", "System", "Logging", "api", "Auth", "Daemon"];
+    internal static readonly IReadOnlyList<string> ReservedKeys = ["Resources", "Tickets", "Fencing", "Registry", "Web"];
+    internal static readonly IReadOnlyList<string> SystemKeys = ["udp_port", "foreground"];
+    internal static readonly IReadOnlyList<string> LoggingKeys = ["level", "logfile", "max_file_size", "no_of_file"];
+    internal static readonly IReadOnlyList<string> ApiKeys = ["socket", "group"];
+    internal static readonly IReadOnlyList<string> AuthKeys = ["key_file"];
+    internal static readonly IReadOnlyList<string> DaemonKeys = ["pid_file", "control_socket", "control_group"];
+
+    private readonly List<ConfigError> _errors = [];
+    private (string Path, JsonTreeNode TypeNode)? _firstUdpLink;
+
+    private ConfigReader()
+    {
+    }
+
+    /// <summary>Validates <paramref name="root"/> and builds the result.</summary>
+    public static ConfigResult Read(JsonTreeNode root, string? sourcePath) => new ConfigReader().ReadRoot(root, sourcePath);
+
+    /// <summary>Records an error at an explicit position.</summary>
+    public void Error(string path, int line, int column, string message) => _errors.Add(new ConfigError(path, line, column, message));
+
+    /// <summary>Records an error at <paramref name="node"/>.</summary>
+    public void Error(JsonTreeNode node, string path, string message) => Error(path, node.Line, node.Column, message);
+
+    /// <summary>Records "expected X, got Y" at <paramref name="node"/>.</summary>
+    public void Expected(JsonTreeNode node, string path, string expectation) =>
+        Error(node, path, $"expected {expectation}, got {node.Describe()}");
+
+    private ConfigResult ReadRoot(JsonTreeNode rootNode, string? sourcePath)
+    {
+        var reserved = new Dictionary<string, JsonTreeNode>(StringComparer.Ordinal);
+        var root = ObjectView.Open(
+            this,
+            rootNode,
+            JsonPathText.Root,
+            "a JSON object at the top level ({\"Cluster\": [...], \"System\": {...}, ...})",
+            TopLevelKeys,
+            ReservedKeys);
+        if (root is null)
+        {
+            return Finish(null, reserved, sourcePath);
+        }
+
+        foreach (var key in ReservedKeys)
+        {
+            if (root.Get(key) is { } section)
+            {
+                reserved.Add(key, section.Value);
+            }
+        }
+
+        IReadOnlyList<ClusterConfig> clusters = [];
+        if (root.Get("Cluster") is { } clusterProperty)
+        {
+            clusters = ReadClusters(clusterProperty.Value, root.PathOf("Cluster"));
+        }
+        else
+        {
+            root.Missing(this, "Cluster", "an array of clusters, each {\"ID\", \"Members\", \"links\"}");
+        }
+
+        var system = ReadSystem(root);
+        var logging = ReadLogging(root);
+        var api = ReadApi(root);
+        var auth = ReadAuth(root);
+        var daemon = ReadDaemon(root);
+        var config = new SplitGuardConfig(clusters, system, logging, api, auth, daemon, sourcePath);
+        return Finish(config, reserved, sourcePath);
+    }
+
+    private ConfigResult Finish(SplitGuardConfig? config, Dictionary<string, JsonTreeNode> reserved, string? sourcePath)
+    {
+        var errors = _errors.OrderBy(e => e.Line).ThenBy(e => e.Column).ToList();
+        return new ConfigResult(errors.Count == 0 ? config : null, errors, reserved, sourcePath);
+    }
+
+    private SystemConfig ReadSystem(ObjectView root)
+    {
+        var udpPort = 0;
+        var foreground = ConfigDefaults.Foreground;
+        var udpPortGiven = false;
+        var systemIsObject = true;
+        ObjectView? system = null;
+        if (root.Get("System") is { } property)
+        {
+            system = ObjectView.Open(this, property.Value, root.PathOf("System"), "the System object ({\"udp_port\": ..., \"foreground\": ...})", SystemKeys);
+            systemIsObject = system is not null;
+            if (system?.Get("udp_port") is { } port)
+            {
+                udpPortGiven = true;
+                udpPort = ReadInt(port.Value, system.PathOf("udp_port"), 1, 65535, "the UDP port of udp links") ?? 0;
+            }
+
+            if (system?.Get("foreground") is { } fg)
+            {
+                foreground = ReadBool(fg.Value, system.PathOf("foreground"), "run in the foreground") ?? foreground;
+            }
+        }
+
+        if (_firstUdpLink is { } udp && !udpPortGiven && systemIsObject)
+        {
+            var path = JsonPathText.Key(JsonPathText.Key(JsonPathText.Root, "System"), "udp_port");
+            var (line, column) = system is not null ? (system.Node.Line, system.Node.Column) : (udp.TypeNode.Line, udp.TypeNode.Column);
+            Error(path, line, column, $"missing udp_port (expected an integer from 1 to 65535): System.udp_port is required because {udp.Path} is a udp link");
+        }
+
+        return new SystemConfig(udpPort, foreground);
+    }
+
+    private LoggingConfig ReadLogging(ObjectView root)
+    {
+        var level = ConfigDefaults.LogLevel;
+        var logFile = ConfigDefaults.LogFile;
+        var maxFileSize = ConfigDefaults.MaxFileSizeMb;
+        var noOfFile = ConfigDefaults.NoOfFile;
+        if (root.Get("Logging") is { } property
+            && ObjectView.Open(this, property.Value, root.PathOf("Logging"), "the Logging object ({\"level\": ..., \"logfile\": ..., ...})", LoggingKeys) is { } logging)
+        {
+            if (logging.Get("level") is { } l)
+            {
+                level = ReadLevel(l.Value, logging.PathOf("level")) ?? level;
+            }
+
+            if (logging.Get("logfile") is { } f)
+            {
+                logFile = ReadPath(f.Value, logging.PathOf("logfile"), "the log file") ?? logFile;
+            }
+
+            if (logging.Get("max_file_size") is { } m)
+            {
+                maxFileSize = ReadInt(m.Value, logging.PathOf("max_file_size"), 1, ConfigDefaults.MaxFileSizeMbLimit, "MB before the log file is rotated") ?? maxFileSize;
+            }
+
+            if (logging.Get("no_of_file") is { } n)
+            {
+                noOfFile = ReadInt(n.Value, logging.PathOf("no_of_file"), 1, ConfigDefaults.MaxNoOfFile, "log files kept") ?? noOfFile;
+            }
+        }
+
+        return new LoggingConfig(level, logFile, maxFileSize, noOfFile);
+    }
+
+    private ApiConfig ReadApi(ObjectView root)
+    {
+        var socket = ConfigDefaults.ApiSocket;
+        string? group = null;
+        if (root.Get("api") is { } property
+            && ObjectView.Open(this, property.Value, root.PathOf("api"), "the api object ({\"socket\": ..., \"group\": ...})", ApiKeys) is { } api)
+        {
+            if (api.Get("socket") is { } s)
+            {
+                socket = ReadPath(s.Value, api.PathOf("socket"), "the sbp API socket") ?? socket;
+            }
+
+            if (api.Get("group") is { } g)
+            {
+                group = ReadGroup(g.Value, api.PathOf("group"));
+            }
+        }
+
+        return new ApiConfig(socket, group);
+    }
+
+    private AuthConfig ReadAuth(ObjectView root)
+    {
+        var keyFile = ConfigDefaults.KeyFile;
+        if (root.Get("Auth") is { } property
+            && ObjectView.Open(this, property.Value, root.PathOf("Auth"), "the Auth object ({\"key_file\": ...})", AuthKeys) is { } auth
+            && auth.Get("key_file") is { } k)
+        {
+            keyFile = ReadPath(k.Value, auth.PathOf("key_file"), "the key file") ?? keyFile;
+        }
+
+        return new AuthConfig(keyFile);
+    }
+
+    private DaemonConfig ReadDaemon(ObjectView root)
+    {
+        var pidFile = ConfigDefaults.PidFile;
+        var controlSocket = ConfigDefaults.ControlSocket;
+        string? controlGroup = null;
+        if (root.Get("Daemon") is { } property
+            && ObjectView.Open(this, property.Value, root.PathOf("Daemon"), "the Daemon object ({\"pid_file\": ..., \"control_socket\": ..., \"control_group\": ...})", DaemonKeys) is { } daemon)
+        {
+            if (daemon.Get("pid_file") is { } p)
+            {
+                pidFile = ReadPath(p.Value, daemon.PathOf("pid_file"), "the pid file") ?? pidFile;
+            }
+
+            if (daemon.Get("control_socket") is { } c)
+            {
+                controlSocket = ReadPath(c.Value, daemon.PathOf("control_socket"), "the control socket") ?? controlSocket;
+            }
+
+            if (daemon.Get("control_group") is { } g)
+            {
+                controlGroup = ReadGroup(g.Value, daemon.PathOf("control_group"));
+            }
+        }
+
+        return new DaemonConfig(pidFile, controlSocket, controlGroup);
+    }
+}

@@ -1,0 +1,78 @@
+using SplitGuard.Core.Config;
+
+namespace SplitGuard.Core.Links;
+
+/// <summary>The links and paths from this node to one peer of one cluster.</summary>
+public sealed class PeerLinks
+{
+    private readonly Dictionary<LinkType, PathState> _paths = [];
+    private readonly Dictionary<LinkType, TimeSpan> _pathSince = [];
+
+    public PeerLinks(ushort cluster, MemberConfig member, TimeSpan now)
+    {
+        Cluster = cluster;
+        Member = member;
+        Created = now;
+    }
+
+    public ushort Cluster { get; }
+
+    public MemberConfig Member { get; }
+
+    public TimeSpan Created { get; }
+
+    public List<LinkMonitor> Links { get; } = [];
+
+    public PathState PathOf(LinkType type) => _paths.GetValueOrDefault(type);
+
+    public TimeSpan PathSince(LinkType type) => _pathSince.GetValueOrDefault(type, Created);
+
+    public IEnumerable<LinkType> PathTypes => Links.Select(l => l.Type).Distinct().OrderBy(t => t);
+
+    /// <summary>True when the peer said (over any in-service link) that it cannot reach a witness.</summary>
+    public bool PeerReportsWitnessLost(TimeSpan now) =>
+        Links.Where(l => l.RxFresh(now)).OrderByDescending(l => l.LastReceived).FirstOrDefault() is { } freshest
+        && (freshest.PeerFlags & Protocol.Heartbeat.HeartbeatFrame.FlagWitnessLost) != 0;
+
+    /// <summary>Recomputes each path from its links; appends an event for every change sbp would report.</summary>
+    public void EvaluatePaths(TimeSpan now, List<LinkEvent> events)
+    {
+        foreach (var type in PathTypes)
+        {
+            PathState next = PathState.Unknown;
+            bool anyUnknown = false;
+            foreach (var link in Links)
+            {
+                if (link.Type != type)
+                {
+                    continue;
+                }
+
+                if (link.State == LinkState.InService)
+                {
+                    next = PathState.InService;
+                    break;
+                }
+
+                anyUnknown |= link.State == LinkState.Unknown;
+            }
+
+            if (next == PathState.Unknown && !anyUnknown)
+            {
+                next = PathState.OutOfService;
+            }
+
+            var previous = PathOf(type);
+            if (next == previous || next == PathState.Unknown)
+            {
+                continue;
+            }
+
+            _paths[type] = next;
+            _pathSince[type] = now;
+            events.Add(new LinkEvent(LinkEventKind.Path, Cluster, Member.Id, 0, type, next == PathState.InService, now,
+                next == PathState.InService ? $"{type.ToString().ToLowerInvariant()} path to node {Member.Id} in service"
+                                             : $"all {type.ToString().ToLowerInvariant()} links to node {Member.Id} out of service"));
+        }
+    }
+}

@@ -1,0 +1,23 @@
+using SplitGuard.Core.Config;
+using SplitGuard.Core.Links;
+
+namespace SplitGuard.Daemon.Hosting;
+
+/// <summary>Everything the daemon needs, resolved from the config file and the command line.</summary>
+/// <param name="Config">The validated configuration.</param>
+/// <param name="ConfigPath">Where it was read from.</param>
+/// <param name="Memberships">The clusters this node is a member of, and its id in each.</param>
+/// <param name="NodeName">This node's hostname as the config names it (used for <c>{node}</c>).</param>
+/// <param name="PidFile">Pid file path with <c>{node}</c> expanded.</param>
+/// <param name="ControlSocket">Control socket path with <c>{node}</c> expanded.</param>
+/// <param name="ApiSocket">sbp API socket path with <c>{node}</c> expanded.</param>
+/// <param name="Key">The frame key.</param>
+public sealed record DaemonSettings(
+    SplitGuardConfig Config,
+    string ConfigPath,
+    IReadOnlyList<ClusterMembership> Memberships,
+    string NodeName,
+    string PidFile,
+    string ControlSocket,
+    string ApiSocket,
+    byte[] Key);

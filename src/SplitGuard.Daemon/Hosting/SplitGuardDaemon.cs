@@ -1,0 +1,211 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using SplitGuard.Core.Config;
+using SplitGuard.Core.Links;
+using SplitGuard.Daemon.Api;
+using SplitGuard.Daemon.Net;
+using SplitGuard.Daemon.Status;
+
+namespace SplitGuard.Daemon.Hosting;
+
+/// <summary>
+/// The imperative shell: owns the sockets, the single event-loop thread and the control socket, turns the
+/// world into engine calls and carries out the engine's sends. All engine access happens under one lock.
+/// </summary>
+public sealed class SplitGuardDaemon : IDisposable
+{
+    private readonly DaemonSettings _settings;
+    private readonly ILogger _log;
+    private readonly ConcurrentQueue<Inbound> _inbound = new();
+    private readonly ManualResetEventSlim _wake = new(false, 0);
+    private readonly object _gate = new();
+    private readonly HeartbeatEngine _engine;
+    private readonly long _clockOrigin = Stopwatch.GetTimestamp();
+    private readonly List<Action<LinkEvent>> _subscribers = [];
+    private UdpTransport? _udp;
+    private IcmpTransport? _icmp;
+    private ControlServer? _control;
+
+    public SplitGuardDaemon(DaemonSettings settings, ILoggerFactory loggers)
+    {
+        _settings = settings;
+        _log = loggers.CreateLogger("splitguard");
+        var incarnation = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000UL;
+        _engine = new HeartbeatEngine(settings.Memberships, settings.Key, incarnation, Now());
+    }
+
+    public static string Version => typeof(SplitGuardDaemon).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    /// <summary>Monotonic time since the daemon started (Stopwatch): the one clock for decisions.</summary>
+    public TimeSpan Now() => Stopwatch.GetElapsedTime(_clockOrigin);
+
+    /// <summary>Adds a listener called on the event-loop thread for every link event (keep it short).</summary>
+    public void Subscribe(Action<LinkEvent> listener)
+    {
+        lock (_gate)
+        {
+            _subscribers.Add(listener);
+        }
+    }
+
+    /// <summary>Runs until <paramref name="stop"/> is cancelled; returns the exit code.</summary>
+    public int Run(CancellationToken stop)
+    {
+        Log.Starting(_log, Version, _settings.NodeName, _settings.Memberships.Count, _engine.Incarnation, _settings.ConfigPath);
+        if (_engine.NeedsRawIcmp)
+        {
+            _icmp = new IcmpTransport(Deliver, _log);
+        }
+
+        _udp = new UdpTransport(_engine.UdpLocalAddresses, _settings.Config.System.UdpPort, Deliver, _log);
+        _control = new ControlServer(_settings.ControlSocket, _settings.Config.Daemon.ControlGroup, HandleControl, _log);
+        _udp.Start();
+        _icmp?.Start();
+        _control.Start();
+        Log.Ready(_log, _engine.Links.Count(), _settings.ControlSocket);
+        SystemdNotifier.Notify("READY=1\nSTATUS=heartbeating");
+
+        var sends = new List<OutgoingFrame>();
+        var events = new List<LinkEvent>();
+        using var registration = stop.Register(() => _wake.Set());
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                _wake.Reset();
+                TimeSpan deadline;
+                lock (_gate)
+                {
+                    var now = Now();
+                    while (_inbound.TryDequeue(out var item))
+                    {
+                        var result = _engine.OnDatagram(item.Transport, item.Source, item.Data, now, events);
+                        if (result != Protocol.Heartbeat.FrameError.None && _log.IsEnabled(LogLevel.Debug))
+                        {
+                            Log.Dropped(_log, item.Source.ToString(), item.Transport.ToString(), Protocol.Heartbeat.FrameErrorNames.Name(result));
+                        }
+                    }
+
+                    deadline = _engine.Tick(now, sends, events);
+                    foreach (var e in events)
+                    {
+                        foreach (var subscriber in _subscribers)
+                        {
+                            subscriber(e);
+                        }
+                    }
+                }
+
+                Send(sends);
+                Report(events);
+                sends.Clear();
+                events.Clear();
+                var wait = deadline - Now();
+                if (wait > TimeSpan.Zero)
+                {
+                    _wake.Wait(wait);
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            Log.LoopFailed(_log, e);
+            return 1;
+        }
+
+        Log.Stopping(_log, "signal");
+        SystemdNotifier.Notify("STOPPING=1");
+        return 0;
+    }
+
+    private void Deliver(Inbound item)
+    {
+        _inbound.Enqueue(item);
+        _wake.Set();
+    }
+
+    private void Send(List<OutgoingFrame> sends)
+    {
+        foreach (var frame in sends)
+        {
+            if (frame.Transport == Transport.Udp)
+            {
+                _udp!.Send(frame.Source, frame.Destination, _settings.Config.System.UdpPort, frame.Bytes);
+            }
+            else
+            {
+                _icmp?.SendEcho(frame.Source, frame.Destination, frame.IcmpId, frame.IcmpSequence, frame.Bytes);
+            }
+        }
+    }
+
+    private void Report(List<LinkEvent> events)
+    {
+        foreach (var e in events)
+        {
+            var type = e.Type == LinkType.Udp ? "udp" : "icmp";
+            switch (e.Kind)
+            {
+                case LinkEventKind.Link when e.InService:
+                    Log.LinkUp(_log, e.Cluster, e.Peer, e.Link, type, e.Detail);
+                    break;
+                case LinkEventKind.Link:
+                    Log.LinkDown(_log, e.Cluster, e.Peer, e.Link, type, e.Detail);
+                    break;
+                case LinkEventKind.Path when e.InService:
+                    Log.PathUp(_log, e.Cluster, e.Peer, type);
+                    break;
+                case LinkEventKind.Path:
+                    Log.PathDown(_log, e.Cluster, e.Peer, type, e.Detail);
+                    break;
+                case LinkEventKind.OneWay when e.InService:
+                    Log.OneWayCleared(_log, e.Cluster, e.Peer, e.Link, type, e.Detail);
+                    break;
+                case LinkEventKind.OneWay:
+                    Log.OneWay(_log, e.Cluster, e.Peer, e.Link, type, e.Detail);
+                    break;
+                case LinkEventKind.Hop when e.InService:
+                    Log.HopUp(_log, e.Cluster, e.Link, e.Detail);
+                    break;
+                case LinkEventKind.Hop:
+                    Log.HopDown(_log, e.Cluster, e.Link, e.Detail);
+                    break;
+                case LinkEventKind.SlowTick:
+                    Log.SlowTick(_log, e.Detail);
+                    break;
+            }
+        }
+    }
+
+    private JsonObject HandleControl(JsonObject request)
+    {
+        var command = request["command"]?.GetValue<string>();
+        switch (command)
+        {
+            case "status":
+                lock (_gate)
+                {
+                    var report = StatusReport.Build(_engine, _settings.Memberships, Now(), DateTimeOffset.Now,
+                        new DaemonInfo(Version, _settings.NodeName, _settings.ConfigPath));
+                    report["ok"] = true;
+                    return report;
+                }
+
+            case "ping":
+                return new JsonObject { ["ok"] = true, ["pid"] = Environment.ProcessId };
+            default:
+                return ControlServer.Error($"unknown command '{command}'; known: status, ping");
+        }
+    }
+
+    public void Dispose()
+    {
+        _control?.Dispose();
+        _udp?.Dispose();
+        _icmp?.Dispose();
+        _wake.Dispose();
+        Log.Stopped(_log);
+    }
+}

@@ -1,0 +1,21 @@
+using Serilog.Core;
+using Serilog.Events;
+using Serilog.Formatting.Display;
+
+namespace SplitGuard.Daemon.Hosting;
+
+/// <summary>Log lines to stderr when the daemon runs in the foreground.</summary>
+internal sealed class StderrSink : ILogEventSink
+{
+    private readonly object _gate = new();
+    private readonly MessageTemplateTextFormatter _format = new(
+        "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} {Level:u5} {Message:lj}{NewLine}{Exception}", System.Globalization.CultureInfo.InvariantCulture);
+
+    public void Emit(LogEvent logEvent)
+    {
+        lock (_gate)
+        {
+            _format.Format(logEvent, Console.Error);
+        }
+    }
+}

@@ -1,0 +1,17 @@
+using System.CommandLine;
+
+namespace SplitGuard.Commands;
+
+/// <summary>Options shared by several commands.</summary>
+internal static class CommonOptions
+{
+    public static Option<string?> Config() => new("--config", "-c")
+    {
+        Description = "Config file (default: /etc/splitguard.json, /etc/sbpd.conf, /usr/local/etc/..., beside the binary)",
+    };
+
+    public static Option<string?> Node() => new("--node", "-n")
+    {
+        Description = "This node's member ID or Hostname (default: the member whose link addresses are local)",
+    };
+}

@@ -1,0 +1,74 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using SplitGuard.Core.Config;
+using SplitGuard.Core.Links;
+
+namespace SplitGuard.Commands;
+
+/// <summary>Finds, reads, validates the config and works out which node this is; every failure is a message and exit code 2.</summary>
+internal sealed record ConfigContext(SplitGuardConfig Config, string Path, IReadOnlyList<ClusterMembership> Memberships, string NodeName)
+{
+    public static ConfigContext Load(string? explicitPath, string? node, TextWriter error)
+    {
+        var path = ConfigLoader.FindConfigFile(explicitPath, AppContext.BaseDirectory, File.Exists);
+        if (path is null)
+        {
+            throw new CommandException(explicitPath is null
+                ? $"no config file found; searched: {string.Join(", ", ConfigLoader.SearchPaths(AppContext.BaseDirectory))}"
+                : $"config file {explicitPath} does not exist");
+        }
+
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CommandException($"cannot read config file {path}: {e.Message}");
+        }
+
+        var result = ConfigLoader.Parse(text, path);
+        if (!result.IsValid)
+        {
+            foreach (var line in result.FormatErrors())
+            {
+                error.WriteLine(line);
+            }
+
+            throw new CommandException($"{path}: {result.Errors.Count} error(s); refusing to go on");
+        }
+
+        var identity = NodeIdentity.Resolve(result.Config, LocalAddresses(), node);
+        if (!identity.IsValid)
+        {
+            foreach (var line in identity.Errors)
+            {
+                error.WriteLine($"{path}: {line}");
+            }
+
+            throw new CommandException(identity.Errors.Count == 0
+                ? $"{path}: this node is a member of no cluster (no member's link addresses are local; use --node)"
+                : $"{path}: cannot tell which node this is");
+        }
+
+        var hostname = identity.Hostname!;
+        var config = NodeIdentity.ExpandPaths(result.Config, hostname);
+        var memberships = identity.Memberships.Select(m => new ClusterMembership(m.Cluster, m.Local.Id)).ToList();
+        return new ConfigContext(config, path, memberships, hostname);
+    }
+
+    public static HashSet<IPAddress> LocalAddresses()
+    {
+        var set = new HashSet<IPAddress>();
+        foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
+        {
+            foreach (var address in nic.GetIPProperties().UnicastAddresses)
+            {
+                set.Add(address.Address);
+            }
+        }
+
+        return set;
+    }
+}

@@ -1,0 +1,139 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using SplitGuard.Core.Config;
+using SplitGuard.Daemon;
+using SplitGuard.Daemon.Api;
+using SplitGuard.Daemon.Hosting;
+
+namespace SplitGuard.Commands;
+
+/// <summary><c>splitguard daemon</c>: runs the daemon.</summary>
+internal static class DaemonCommand
+{
+    public static Command Create()
+    {
+        var config = CommonOptions.Config();
+        var node = CommonOptions.Node();
+        var foreground = new Option<bool>("--foreground", "-f") { Description = "Stay in the foreground and log to stderr too (sbp: System.foreground)" };
+        var command = new Command("daemon", "Run the SplitGuard daemon") { config, node, foreground };
+        command.SetAction(parse => Run(parse.GetValue(config), parse.GetValue(node), parse.GetValue(foreground)));
+        return command;
+    }
+
+    private static int Run(string? configPath, string? node, bool foreground)
+    {
+        ConfigContext context;
+        try
+        {
+            context = ConfigContext.Load(configPath, node, Console.Error);
+        }
+        catch (CommandException e)
+        {
+            Console.Error.WriteLine($"splitguard: {e.Message}");
+            return e.ExitCode;
+        }
+
+        var config = context.Config;
+        if (!foreground && !config.System.Foreground && Environment.GetEnvironmentVariable("SPLITGUARD_DETACHED") is null)
+        {
+            return Detach(context);
+        }
+
+        if (context.Memberships.Any(m => m.Cluster.Links.Any(l => l.Type == LinkType.Icmp && l.EndpointOf(m.LocalNode) is not null)) && !UnixIds.IsRoot
+            && !HasCapNetRaw())
+        {
+            Console.Error.WriteLine("splitguard: icmp links need raw ICMP sockets: run as root or with CAP_NET_RAW (AmbientCapabilities=CAP_NET_RAW), or use only udp links");
+            return 4;
+        }
+
+        try
+        {
+            var key = KeyFile.Read(config.Auth.KeyFile);
+            using var loggers = Logging.Create(config.Logging, config.Logging.LogFile, foreground || config.System.Foreground || Environment.GetEnvironmentVariable("SPLITGUARD_DETACHED") is null);
+            using var pid = PidFile.Create(config.Daemon.PidFile);
+            var settings = new DaemonSettings(config, context.Path, context.Memberships, context.NodeName, config.Daemon.PidFile, config.Daemon.ControlSocket, config.Api.Socket, key);
+            using var stop = new CancellationTokenSource();
+            using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+            using var daemon = new SplitGuardDaemon(settings, loggers);
+            return daemon.Run(stop.Token);
+        }
+        catch (DaemonStartException e)
+        {
+            Console.Error.WriteLine($"splitguard: {e.Message}");
+            return e.ExitCode;
+        }
+    }
+
+    private static bool HasCapNetRaw()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("CapEff:", StringComparison.Ordinal));
+            return line is not null && (Convert.ToUInt64(line[7..].Trim(), 16) & (1UL << 13)) != 0;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Starts a detached copy of this daemon (new session, no terminal) and waits until its control socket answers.</summary>
+    private static int Detach(ConfigContext context)
+    {
+        var command = new List<string>();
+        if (File.Exists("/usr/bin/setsid"))
+        {
+            command.Add("/usr/bin/setsid");
+        }
+
+        var self = Environment.ProcessPath!;
+        command.Add(self);
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            command.Add(typeof(DaemonCommand).Assembly.Location);
+        }
+
+        command.AddRange(Environment.GetCommandLineArgs().Skip(1));
+        var start = new ProcessStartInfo(command[0])
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in command.Skip(1))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["SPLITGUARD_DETACHED"] = "1";
+        using var child = Process.Start(start)!;
+        child.StandardInput.Close();
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            if (child.HasExited)
+            {
+                Console.Error.Write(child.StandardError.ReadToEnd());
+                Console.Error.WriteLine($"splitguard: the daemon exited with code {child.ExitCode}");
+                return child.ExitCode == 0 ? 1 : child.ExitCode;
+            }
+
+            try
+            {
+                ControlClient.Send(context.Config.Daemon.ControlSocket, new System.Text.Json.Nodes.JsonObject { ["command"] = "ping" }, TimeSpan.FromSeconds(1));
+                Console.WriteLine($"splitguard: daemon started (pid {child.Id}), log {context.Config.Logging.LogFile}");
+                return 0;
+            }
+            catch (IOException)
+            {
+                Thread.Sleep(100);
+            }
+        }
+
+        Console.Error.WriteLine("splitguard: the daemon did not answer on its control socket within 15 s");
+        return 1;
+    }
+}

@@ -1,0 +1,98 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SplitGuard.Daemon.Api;
+
+namespace SplitGuard.Commands;
+
+/// <summary><c>splitguard status</c>: every cluster, peer, path and link as a table, or the raw document with <c>--json</c>.</summary>
+internal static class StatusCommand
+{
+    public static Command Create()
+    {
+        var config = CommonOptions.Config();
+        var node = CommonOptions.Node();
+        var json = new Option<bool>("--json") { Description = "Print the status document as JSON (schema in docs/operations.md)" };
+        var socket = new Option<string?>("--control-socket") { Description = "The daemon's control socket (default: from the config)" };
+        var command = new Command("status", "Show clusters, peers, paths and links of the running daemon") { config, node, json, socket };
+        command.SetAction(parse =>
+        {
+            try
+            {
+                var path = parse.GetValue(socket) ?? ConfigContext.Load(parse.GetValue(config), parse.GetValue(node), Console.Error).Config.Daemon.ControlSocket;
+                var status = ControlClient.Send(path, new JsonObject { ["command"] = "status" }, TimeSpan.FromSeconds(5));
+                if (status["ok"]?.GetValue<bool>() != true)
+                {
+                    Console.Error.WriteLine($"splitguard: {status["error"]}");
+                    return 1;
+                }
+
+                Console.WriteLine(parse.GetValue(json) ? status.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) : Render(status));
+                return 0;
+            }
+            catch (CommandException e)
+            {
+                Console.Error.WriteLine($"splitguard: {e.Message}");
+                return e.ExitCode;
+            }
+            catch (IOException e)
+            {
+                Console.Error.WriteLine($"splitguard: {e.Message}");
+                return 3;
+            }
+        });
+        return command;
+    }
+
+    /// <summary>The human table.</summary>
+    public static string Render(JsonObject status)
+    {
+        var text = new System.Text.StringBuilder();
+        var daemon = status["daemon"]!;
+        text.AppendLine(CultureInfo.InvariantCulture, $"node {daemon["node"]}  pid {daemon["pid"]}  status {daemon["status"]}  up {daemon["uptime_s"]} s  slow ticks {daemon["slow_ticks"]}");
+        foreach (var cluster in status["clusters"]!.AsArray())
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"cluster {cluster!["id"]} (this node: {cluster["local_node"]})");
+            foreach (var peer in cluster["peers"]!.AsArray())
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"  peer {peer!["id"]} {peer["hostname"]}  isolation: {peer["isolation"]}");
+                foreach (var path in peer["paths"]!.AsArray())
+                {
+                    text.AppendLine(CultureInfo.InvariantCulture, $"    path {path!["type"],-5} {path["state"],-15} since {path["since"]}");
+                }
+
+                var rows = new List<string[]> { new[] { "link", "type", "state", "since", "one-way", "sent", "recv", "lost", "witness" } };
+                foreach (var link in peer["links"]!.AsArray())
+                {
+                    var witness = link!["witness"] is null ? "-" : $"{link["witness"]} hop {link["hop"]!["state"]}";
+                    rows.Add([link["id"]!.ToString(), link["type"]!.ToString(), link["state"]!.ToString(), FormatAge(link["since_ms"]), link["one_way"]!.GetValue<bool>() ? "YES" : "no",
+                        link["sent"]!.ToString(), link["received"]!.ToString(), link["lost"]!.ToString(), witness]);
+                }
+
+                var widths = Enumerable.Range(0, rows[0].Length).Select(i => rows.Max(r => r[i].Length)).ToArray();
+                foreach (var row in rows)
+                {
+                    text.Append("    ");
+                    text.AppendLine(string.Join("  ", row.Select((cell, i) => cell.PadRight(widths[i]))).TrimEnd());
+                }
+            }
+        }
+
+        var frames = status["frames"]!;
+        text.Append(CultureInfo.InvariantCulture, $"frames accepted {frames["accepted"]}, dropped {frames["dropped_total"]}");
+        var nonzero = frames["dropped"]!.AsObject().Where(kv => kv.Value!.GetValue<long>() > 0).Select(kv => $"{kv.Key} {kv.Value}").ToList();
+        if (nonzero.Count > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $" ({string.Join(", ", nonzero)})");
+        }
+
+        return text.ToString();
+    }
+
+    private static string FormatAge(JsonNode? ms)
+    {
+        var value = ms?.GetValue<double>() ?? 0;
+        return value < 10_000 ? $"{value:0} ms ago" : $"{value / 1000:0} s ago";
+    }
+}
