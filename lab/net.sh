@@ -106,11 +106,14 @@ cmd_up() {
   for o in "${BASH_REMATCH[@]:1}"; do [ "$o" -le 255 ] || die "bad SUBNET '$subnet'"; done
   [ -z "$(prefix_namespaces "$prefix")" ] || die "namespaces with prefix $prefix- already exist: run down first"
 
-  # On any failure, tear down what was built.
-  trap 'rc=$?; if [ $rc -ne 0 ]; then echo "net.sh: up failed (rc=$rc), tearing down $prefix" >&2; cmd_down "$prefix" >/dev/null 2>&1 || true; fi' EXIT
+  # On any failure, delete the namespaces this call created (and only those: a concurrent up
+  # that picked the same prefix keeps its own).
+  created=()
+  trap 'rc=$?; if [ $rc -ne 0 ]; then echo "net.sh: up failed (rc=$rc), removing what it built" >&2; for c in "${created[@]}"; do remove_ns "$c"; done; fi' EXIT
 
   local sw="$prefix-sw" br="$prefix-br"
   ip netns add "$sw"
+  created+=("$sw")
   ip -n "$sw" link set lo up
   sysctl_ns "$sw" net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 \
     net.bridge.bridge-nf-call-iptables=0 net.bridge.bridge-nf-call-ip6tables=0 net.bridge.bridge-nf-call-arptables=0
@@ -130,6 +133,7 @@ cmd_up() {
     ns="$prefix-$name"
     addr="$subnet.$i"
     ip netns add "$ns"
+    created+=("$ns")
     sysctl_ns "$ns" net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 \
       net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
       net.ipv4.icmp_echo_ignore_all=0 net.ipv4.icmp_echo_ignore_broadcasts=1
@@ -153,16 +157,19 @@ cmd_up() {
   trap - EXIT
 }
 
-cmd_down() {
-  local prefix="${1:-}" ns pid link
-  check_prefix "$prefix"
-  for ns in $(prefix_namespaces "$prefix"); do
-    # processes still inside would keep the namespace alive after its name is gone
-    for pid in $(ip netns pids "$ns" 2>/dev/null || true); do
-      kill -KILL "$pid" 2>/dev/null || true
-    done
-    ip netns del "$ns" 2>/dev/null || true
+remove_ns() {
+  local pid
+  # processes still inside would keep the namespace alive after its name is gone
+  for pid in $(ip netns pids "$1" 2>/dev/null || true); do
+    kill -KILL "$pid" 2>/dev/null || true
   done
+  ip netns del "$1" 2>/dev/null || true
+}
+
+cmd_down() {
+  local prefix="${1:-}" ns link
+  check_prefix "$prefix"
+  for ns in $(prefix_namespaces "$prefix"); do remove_ns "$ns"; done
   for link in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -E "^$prefix-" || true); do
     ip link del "$link" 2>/dev/null || true
   done

@@ -89,9 +89,14 @@ public sealed partial class LinkMonitor
         bool fresh = _hopLastReply != Never && _hopLastReply >= _hopActiveSince && now - _hopLastReply <= DetectionTime;
         if (fresh && Hop != HopState.InService)
         {
+            // Like every sbp in-service message, only a return from out of service is reported.
+            bool returning = Hop == HopState.OutOfService;
             Hop = HopState.InService;
             HopSince = now;
-            events.Add(new LinkEvent(LinkEventKind.Hop, Cluster, Peer, Id, Type, true, now, $"witness {Witness} answers this node directly"));
+            if (returning)
+            {
+                events.Add(new LinkEvent(LinkEventKind.Hop, Cluster, Peer, Id, Type, true, now, $"witness {Witness} answers this node directly"));
+            }
         }
         else if (!fresh && Hop != HopState.OutOfService && now - Max(_hopActiveSince, _hopLastReply) > DetectionTime)
         {

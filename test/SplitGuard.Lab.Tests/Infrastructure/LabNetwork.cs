@@ -59,7 +59,7 @@ public sealed class LabNetwork : IAsyncDisposable
         InstallHandlers();
         await SweepOrphansAsync().ConfigureAwait(false);
 
-        for (var attempt = 0; ; attempt++)
+        for (var attempt = 0; attempt < 50; attempt++)
         {
             var prefix = "sg" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2));
             if ((await ListLeftoversAsync(prefix).ConfigureAwait(false)).Count > 0)
@@ -73,12 +73,21 @@ public sealed class LabNetwork : IAsyncDisposable
                 args.Add(subnet);
             }
 
-            WriteOwnerFile(prefix);
+            if (!TryClaimPrefix(prefix))
+            {
+                continue;
+            }
+
             var result = await RunScriptAsync(args).ConfigureAwait(false);
             if (!result.Succeeded)
             {
-                // net.sh tears down after a failed up; make sure, then report or retry a collision
-                await RunScriptAsync(["down", prefix]).ConfigureAwait(false);
+                // A failed up removes what it built itself; only a killed one needs a down. A prefix
+                // collision with a concurrent run must not touch that run's namespaces.
+                if (result.TimedOut)
+                {
+                    await RunScriptAsync(["down", prefix]).ConfigureAwait(false);
+                }
+
                 DeleteOwnerFile(prefix);
                 if (attempt < 3 && result.Stderr.Contains("already exist", StringComparison.Ordinal))
                 {
@@ -95,6 +104,8 @@ public sealed class LabNetwork : IAsyncDisposable
             Live[prefix] = lab;
             return lab;
         }
+
+        throw new InvalidOperationException("no free lab prefix found in 50 attempts");
     }
 
     /// <summary>The namespace of <paramref name="node"/> (n1..nN, w, sw).</summary>
@@ -283,10 +294,24 @@ public sealed class LabNetwork : IAsyncDisposable
     // tear down labs whose test process was killed before any handler could run.
     private static string OwnerDir => Path.Combine(Path.GetTempPath(), "splitguard-lab", "owners");
 
-    private static void WriteOwnerFile(string prefix)
+    // Creates the owner file only if no other run holds the prefix.
+    private static bool TryClaimPrefix(string prefix)
     {
         Directory.CreateDirectory(OwnerDir);
-        File.WriteAllText(Path.Combine(OwnerDir, prefix), OwnerStamp(Environment.ProcessId) ?? Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        var stamp = OwnerStamp(Environment.ProcessId) ?? Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        // written aside, then moved into place: a sweeping run never sees a half-written file
+        var temp = Path.Combine(OwnerDir, $".{prefix}.{Environment.ProcessId}.tmp");
+        File.WriteAllText(temp, stamp);
+        try
+        {
+            File.Move(temp, Path.Combine(OwnerDir, prefix), overwrite: false);
+            return true;
+        }
+        catch (IOException)
+        {
+            File.Delete(temp);
+            return false;
+        }
     }
 
     private static void DeleteOwnerFile(string prefix)
@@ -307,7 +332,7 @@ public sealed class LabNetwork : IAsyncDisposable
             return;
         }
 
-        foreach (var file in Directory.GetFiles(OwnerDir))
+        foreach (var file in Directory.GetFiles(OwnerDir).Where(f => !Path.GetFileName(f).StartsWith('.')))
         {
             string stamp;
             try
