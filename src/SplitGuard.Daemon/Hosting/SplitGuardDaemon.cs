@@ -14,7 +14,7 @@ namespace SplitGuard.Daemon.Hosting;
 /// The imperative shell: owns the sockets, the single event-loop thread and the control socket, turns the
 /// world into engine calls and carries out the engine's sends. All engine access happens under one lock.
 /// </summary>
-public sealed class SplitGuardDaemon : IDisposable
+public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
 {
     private readonly DaemonSettings _settings;
     private readonly ILogger _log;
@@ -47,6 +47,16 @@ public sealed class SplitGuardDaemon : IDisposable
         lock (_gate)
         {
             _subscribers.Add(listener);
+        }
+    }
+
+    public bool HasCluster(ushort cluster) => _settings.Memberships.Any(m => m.Cluster.Id == cluster);
+
+    public void WithActiveAlarms(ushort cluster, Action<IReadOnlyList<Protocol.Sbp.SbpMessage>> underLock)
+    {
+        lock (_gate)
+        {
+            underLock(_engine.ActiveAlarms(cluster));
         }
     }
 

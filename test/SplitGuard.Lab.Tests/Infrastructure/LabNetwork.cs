@@ -274,12 +274,13 @@ public sealed class LabNetwork : IAsyncDisposable
 
     private static void TearDownLive()
     {
-        foreach (var prefix in Live.Keys.ToList())
+        foreach (var (prefix, lab) in Live.ToList())
         {
             try
             {
                 ProcessRunner.Run("bash", [LabPaths.NetScript, "down", prefix], TimeSpan.FromSeconds(30));
                 DeleteOwnerFile(prefix);
+                lab.DeleteWorkDir();
             }
             catch (Exception)
             {
