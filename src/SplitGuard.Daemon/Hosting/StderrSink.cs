@@ -9,7 +9,7 @@ internal sealed class StderrSink : ILogEventSink
 {
     private readonly object _gate = new();
     private readonly MessageTemplateTextFormatter _format = new(
-        "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} {Level:u5} {Message:lj}{NewLine}{Exception}", System.Globalization.CultureInfo.InvariantCulture);
+        "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}{Exception}", System.Globalization.CultureInfo.InvariantCulture);
 
     public void Emit(LogEvent logEvent)
     {

@@ -30,6 +30,7 @@ public sealed class IcmpTransport : IDisposable
         {
             _socket = new Socket(AddressFamily.InterNetwork, SocketType.Raw, ProtocolType.Icmp);
             _socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.HeaderIncluded, true);
+            _socket.Bind(new IPEndPoint(IPAddress.Any, 0));
         }
         catch (SocketException e) when (e.SocketErrorCode is SocketError.AccessDenied or SocketError.OperationNotSupported || e.NativeErrorCode is 1 or 13)
         {

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Runs every test tier of SplitGuard and prints one summary line: "N passed, N failed, N skipped".
+#   ./test.sh            all tiers (the lab tier needs root: namespaces, nftables, raw ICMP)
+#   ./test.sh --no-lab   unit, simulation and real-socket tiers only
+# Exit status is non-zero when any test failed or a tier could not run.
+set -uo pipefail
+cd "$(dirname "$0")"
+root=$PWD
+results="$root/artifacts/test-results"
+rm -rf "$results"; mkdir -p "$results"
+lab=1
+[[ "${1:-}" == "--no-lab" ]] && lab=0
+
+if (( lab )) && [[ $(id -u) -eq 0 ]]; then
+  lab/setup.sh || { echo "test.sh: lab/setup.sh failed" >&2; }
+fi
+
+echo "== build"
+if ! dotnet build SplitGuard.slnx -c Release -nologo -clp:ErrorsOnly; then
+  echo "0 passed, 1 failed, 0 skipped (the build failed)"
+  exit 1
+fi
+
+projects=(test/SplitGuard.Protocol.Tests test/SplitGuard.Core.Tests)
+[[ -d test/SplitGuard.Client.Tests ]] && projects+=(test/SplitGuard.Client.Tests)
+(( lab )) && projects+=(test/SplitGuard.Lab.Tests)
+
+status=0
+for p in "${projects[@]}"; do
+  name=$(basename "$p")
+  echo "== $name"
+  dotnet test "$p" -c Release --no-build -nologo \
+    --logger "trx;LogFileName=$name.trx" --results-directory "$results" \
+    --logger "console;verbosity=normal" || status=1
+done
+
+read -r passed failed skipped < <(python3 - "$results" <<'PY'
+import sys, glob, xml.etree.ElementTree as ET
+p = f = s = 0
+for path in glob.glob(sys.argv[1] + "/*.trx"):
+    c = ET.parse(path).getroot().find(".//{*}Counters")
+    if c is None:
+        continue
+    p += int(c.get("passed", 0))
+    f += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0)) + int(c.get("aborted", 0))
+    s += int(c.get("notExecuted", 0)) + int(c.get("inconclusive", 0))
+print(p, f, s)
+PY
+)
+if (( status != 0 && failed == 0 )); then
+  failed=1  # a test host crashed or a project did not run: count it, never pass silently
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+(( status == 0 && failed == 0 ))
