@@ -65,6 +65,8 @@ public sealed class SimNetwork
                             Route(node, frame);
                         }
                     }
+
+                    node.Step?.Invoke(Clock.Now);
                 }
             }
 

@@ -18,5 +18,8 @@ public sealed class SimNode(string name, HeartbeatEngine engine)
 
     public List<(Transport Transport, System.Net.IPAddress Source, byte[] Data)> Backlog { get; } = [];
 
+    /// <summary>Called every simulation step after the engine (while not paused): ownership logic, resources.</summary>
+    public Action<TimeSpan>? Step { get; set; }
+
     public LinkMonitor Link(ushort id) => Engine.Links.Single(l => l.Id == id);
 }

@@ -14,7 +14,8 @@ public sealed partial class HeartbeatEngine
         DetectStall(now, events);
         foreach (var cluster in _clusters.Values)
         {
-            byte flags = cluster.Peers.Values.SelectMany(p => p.Links).Any(l => l.Hop == HopState.OutOfService) ? HeartbeatFrame.FlagWitnessLost : (byte)0;
+            byte flags = (byte)(cluster.LeaseFlags
+                | (cluster.Peers.Values.SelectMany(p => p.Links).Any(l => l.Hop == HopState.OutOfService) ? HeartbeatFrame.FlagWitnessLost : 0));
             foreach (var peer in cluster.Peers.Values)
             {
                 foreach (var link in peer.Links)
@@ -22,7 +23,7 @@ public sealed partial class HeartbeatEngine
                     link.Evaluate(now, events);
                     if (now >= link.NextSend)
                     {
-                        sends.Add(Encode(link, link.NextFrame(now, Incarnation, Status, flags), link.Type == LinkType.Udp ? Transport.Udp : Transport.IcmpRelay));
+                        sends.Add(Encode(link, link.NextFrame(now, Incarnation, Status, flags, cluster.LeaseTerm, cluster.LeaseHolder), link.Type == LinkType.Udp ? Transport.Udp : Transport.IcmpRelay));
                     }
 
                     if (link.HopProbeDue(now))

@@ -80,6 +80,15 @@ public sealed partial class HeartbeatEngine
     /// <summary>True when some link needs raw ICMP (root or CAP_NET_RAW).</summary>
     public bool NeedsRawIcmp => _links.Values.Any(l => l.Type == LinkType.Icmp);
 
+    /// <summary>Sets what this node announces about a cluster's lease in every following frame.</summary>
+    public void SetLease(ushort cluster, uint term, ushort holder, bool running)
+    {
+        var links = _clusters[cluster];
+        links.LeaseTerm = term;
+        links.LeaseHolder = holder;
+        links.LeaseFlags = running ? Protocol.Heartbeat.HeartbeatFrame.FlagRunning : (byte)0;
+    }
+
     /// <summary>The links and paths to one peer.</summary>
     public PeerLinks Peer(ushort cluster, ushort peer) => _clusters[cluster].Peers[peer];
 
@@ -93,6 +102,12 @@ public sealed partial class HeartbeatEngine
         public ushort Local { get; } = local;
 
         public Dictionary<ushort, PeerLinks> Peers { get; } = [];
+
+        public uint LeaseTerm { get; set; }
+
+        public ushort LeaseHolder { get; set; }
+
+        public byte LeaseFlags { get; set; }
 
         public bool IsMember(ushort node) => Config.Members.Any(m => m.Id == node);
     }

@@ -50,6 +50,7 @@ public sealed partial class LinkMonitor
         _hopRxHighest = frame.Sequence;
         _hopLastReply = now;
         HopReceived++;
+        WitnessEvidence(now);
         EvaluateHop(now, events);
         return FrameError.None;
     }

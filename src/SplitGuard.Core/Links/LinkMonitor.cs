@@ -21,6 +21,8 @@ public sealed partial class LinkMonitor
     private uint _highestAck;
     private TimeSpan _lastRx = Never;
     private TimeSpan _rxStreakStart = Never;
+    private TimeSpan _witnessLast = Never;
+    private TimeSpan _witnessRunStart = Never;
     private TimeSpan _lastAckAdvance = Never;
     private TimeSpan _nextSend;
     private bool _everInService;
@@ -90,6 +92,12 @@ public sealed partial class LinkMonitor
     /// <summary>The peer's flags from its last accepted frame.</summary>
     public byte PeerFlags { get; private set; }
 
+    /// <summary>The lease term the peer announced in its last accepted frame.</summary>
+    public uint PeerLeaseTerm { get; private set; }
+
+    /// <summary>The lease holder the peer announced in its last accepted frame (0: none).</summary>
+    public ushort PeerLeaseHolder { get; private set; }
+
     /// <summary>The peer's incarnation (boot id) from its last accepted frame.</summary>
     public ulong PeerIncarnation => _peerIncarnation;
 
@@ -134,8 +142,15 @@ public sealed partial class LinkMonitor
 
         _lastRx = now;
         Received++;
+        if (Type == LinkType.Icmp)
+        {
+            WitnessEvidence(now);
+        }
+
         PeerStatus = frame.Status;
         PeerFlags = frame.Flags;
+        PeerLeaseTerm = frame.LeaseTerm;
+        PeerLeaseHolder = frame.LeaseHolder;
         if (frame.Ack > _highestAck && frame.Ack <= _sendSequence)
         {
             _highestAck = frame.Ack;
@@ -147,7 +162,7 @@ public sealed partial class LinkMonitor
     }
 
     /// <summary>Builds the next heartbeat (sequence, ack) and schedules the one after.</summary>
-    public HeartbeatFrame NextFrame(TimeSpan now, ulong incarnation, NodeStatus status, byte extraFlags)
+    public HeartbeatFrame NextFrame(TimeSpan now, ulong incarnation, NodeStatus status, byte extraFlags, uint leaseTerm = 0, ushort leaseHolder = 0)
     {
         _sendSequence++;
         Sent++;
@@ -160,7 +175,7 @@ public sealed partial class LinkMonitor
         byte flags = (byte)(extraFlags | (RxFresh(now) ? HeartbeatFrame.FlagPeerHeard : 0));
         return new HeartbeatFrame(
             FrameKind.Heartbeat, status, flags, Cluster, Local, Peer, Id,
-            _sendSequence, _rxHighest, incarnation, (ulong)Math.Max(0, (long)now.TotalMilliseconds), 0, 0, ReadOnlyMemory<byte>.Empty);
+            _sendSequence, _rxHighest, incarnation, (ulong)Math.Max(0, (long)now.TotalMilliseconds), leaseTerm, leaseHolder, ReadOnlyMemory<byte>.Empty);
     }
 
     /// <summary>
@@ -265,6 +280,24 @@ public sealed partial class LinkMonitor
             deadline = candidate;
         }
     }
+
+    /// <summary>Records proof that the witness relays or answers this node at <paramref name="now"/>.</summary>
+    internal void WitnessEvidence(TimeSpan now)
+    {
+        if (_witnessLast == Never || now - _witnessLast > DetectionTime + Config.Interval)
+        {
+            _witnessRunStart = now;
+        }
+
+        _witnessLast = now;
+    }
+
+    /// <summary>
+    /// Since when the witness has answered this node without a gap longer than the detection time plus one interval
+    /// (relayed frames from the peer and ICMP_HOP replies both count), or null when it does not answer now.
+    /// </summary>
+    public TimeSpan? WitnessReachableSince(TimeSpan now) =>
+        _witnessLast != Never && now - _witnessLast <= DetectionTime + Config.Interval ? _witnessRunStart : null;
 
     private void SetState(LinkState next, TimeSpan now, List<LinkEvent> events, string why)
     {

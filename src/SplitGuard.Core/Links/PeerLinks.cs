@@ -34,6 +34,61 @@ public sealed class PeerLinks
         Links.Where(l => l.RxFresh(now)).OrderByDescending(l => l.LastReceived).FirstOrDefault() is { } freshest
         && (freshest.PeerFlags & Protocol.Heartbeat.HeartbeatFrame.FlagWitnessLost) != 0;
 
+    /// <summary>What this node knows of the peer at <paramref name="now"/>, for the ownership decision.</summary>
+    public PeerObservation Observe(TimeSpan now)
+    {
+        LinkMonitor? freshest = null;
+        TimeSpan? lastHeard = null;
+        bool hearsMe = false;
+        foreach (var link in Links)
+        {
+            if (link.LastReceived is { } at && (lastHeard is null || at > lastHeard))
+            {
+                lastHeard = at;
+            }
+
+            if (link.RxFresh(now))
+            {
+                hearsMe |= (link.PeerFlags & Protocol.Heartbeat.HeartbeatFrame.FlagPeerHeard) != 0;
+                if (freshest is null || link.LastReceived > freshest.LastReceived)
+                {
+                    freshest = link;
+                }
+            }
+        }
+
+        TimeSpan? witnessSince = null;
+        bool hasWitness = false;
+        bool relayHealthy = false;
+        foreach (var link in Links)
+        {
+            if (link.Type != LinkType.Icmp)
+            {
+                continue;
+            }
+
+            hasWitness = true;
+            relayHealthy |= link.EverInService;
+            if (link.WitnessReachableSince(now) is { } since && (witnessSince is null || since < witnessSince))
+            {
+                witnessSince = since;
+            }
+        }
+
+        return new PeerObservation(
+            Member.Id,
+            freshest is not null,
+            lastHeard,
+            hearsMe,
+            freshest?.PeerLeaseTerm ?? 0,
+            freshest?.PeerLeaseHolder ?? 0,
+            freshest is not null && (freshest.PeerFlags & Protocol.Heartbeat.HeartbeatFrame.FlagRunning) != 0,
+            freshest?.PeerStatus,
+            hasWitness,
+            relayHealthy,
+            witnessSince);
+    }
+
     /// <summary>Recomputes each path from its links; appends an event for every change sbp would report.</summary>
     public void EvaluatePaths(TimeSpan now, List<LinkEvent> events)
     {

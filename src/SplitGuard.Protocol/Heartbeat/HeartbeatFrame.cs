@@ -43,6 +43,9 @@ public readonly partial record struct HeartbeatFrame(
     /// <summary>Flag bit: the sender cannot reach the witness of one of its icmp links to the receiver (ICMP_HOP out of service).</summary>
     public const byte FlagWitnessLost = 0x02;
 
+    /// <summary>Flag bit: the sender runs (or is starting or stopping) the cluster's exclusive resources.</summary>
+    public const byte FlagRunning = 0x04;
+
     /// <summary>Total size of this frame on the wire.</summary>
     public int Size => HeaderSize + Payload.Length + MacSize;
 }

@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(SplitGuard.Benchmarks.FrameCodecBenchmarks).Assembly).Run(args);

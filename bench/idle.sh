@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Idle cost of one SplitGuard daemon with 2 peers x 2 links (udp + icmp via the witness), at 20 and
+# 100 frames/s per link, against keepalived's VRRP master at advert_int 0.01 measured in the same run.
+#   bench/idle.sh [SECONDS]        (default 60 s per case; as root)
+# Prints a table with CPU seconds per minute, resident memory, and the ratio to keepalived.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+secs=${1:-60}
+[[ $(id -u) -eq 0 ]] || { echo "bench/idle.sh: needs root (namespaces, raw sockets)" >&2; exit 2; }
+lab/setup.sh
+command -v keepalived >/dev/null || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq keepalived >/dev/null; }
+dotnet build src/SplitGuard/SplitGuard.csproj -c Release -nologo -clp:ErrorsOnly >/dev/null
+dll=$root/src/SplitGuard/bin/Release/net10.0/splitguard.dll
+work=$(mktemp -d /tmp/splitguard-bench.XXXXXX)
+prefix="sgb$(printf '%04x' $((RANDOM)))"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  sleep 0.5
+  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+  lab/net.sh down "$prefix" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+lab/net.sh up "$prefix" 3 >"$work/topology"
+while IFS='=' read -r key value; do printf -v "$key" '%s' "$value"; done <"$work/topology"
+dotnet "$dll" keygen "$work/authkey" >/dev/null
+
+config() { # interval
+  local i=$1
+  cat <<JSON
+{ "Cluster": [ { "ID": 1,
+    "Members": [ { "ID": 1, "Hostname": "n1" }, { "ID": 2, "Hostname": "n2" }, { "ID": 3, "Hostname": "n3" } ],
+    "links": [
+      { "ID": 1, "type": "udp",  "interval": $i, "maxloss": 5, "Nodes": [ { "NodeID": 1, "IP": "$IP_n1" }, { "NodeID": 2, "IP": "$IP_n2" } ] },
+      { "ID": 2, "type": "icmp", "interval": $i, "maxloss": 5, "ICMPIP": "$IP_w", "Nodes": [ { "NodeID": 1, "IP": "$IP_n1" }, { "NodeID": 2, "IP": "$IP_n2" } ] },
+      { "ID": 3, "type": "udp",  "interval": $i, "maxloss": 5, "Nodes": [ { "NodeID": 1, "IP": "$IP_n1" }, { "NodeID": 3, "IP": "$IP_n3" } ] },
+      { "ID": 4, "type": "icmp", "interval": $i, "maxloss": 5, "ICMPIP": "$IP_w", "Nodes": [ { "NodeID": 1, "IP": "$IP_n1" }, { "NodeID": 3, "IP": "$IP_n3" } ] } ] } ],
+  "System": { "udp_port": 5405 },
+  "Logging": { "level": "INFO", "logfile": "$work/{node}.log" },
+  "api": { "socket": "$work/{node}-api.sock" },
+  "Auth": { "key_file": "$work/authkey" },
+  "Daemon": { "pid_file": "$work/{node}.pid", "control_socket": "$work/{node}-control.sock" } }
+JSON
+}
+
+measure() { # pid -> "cpu_s_per_min rss_mb"
+  local pid=$1 a b
+  sleep 10   # warm-up: JIT, first allocations
+  a=$(python3 bench/procstat.py "$pid")
+  sleep "$secs"
+  b=$(python3 bench/procstat.py "$pid")
+  python3 - "$a" "$b" "$secs" <<'PY'
+import sys
+c0, _, _ = sys.argv[1].split(); c1, r1, _ = sys.argv[2].split()
+print(f"{(float(c1) - float(c0)) * 60 / float(sys.argv[3]):.3f} {int(r1) / 1024:.1f}")
+PY
+}
+
+results=()
+for interval in 0.05 0.01; do
+  config "$interval" >"$work/c.json"
+  pids=()
+  for n in n1 n2 n3; do
+    ip netns exec "$prefix-$n" dotnet "$dll" daemon --config "$work/c.json" --node "$n" --foreground >"$work/$n.out" 2>&1 &
+    pids+=($!)
+  done
+  sleep 2
+  in_service=$(ip netns exec "$prefix-n1" dotnet "$dll" status --json --config "$work/c.json" --node n1 | grep -c '"state": "in_service"' || true)
+  rate=$(python3 -c "print(round(1/$interval))")
+  results+=("splitguard, 2 peers x 2 links, $rate frames/s per link|$(measure "${pids[0]}")|links+paths in service at start: $in_service/8")
+  for p in "${pids[@]}"; do kill -TERM "$p"; done
+  wait 2>/dev/null || true
+done
+
+for n in n1 n2; do
+  other=$([[ $n == n1 ]] && echo n2 || echo n1)
+  ip_self=IP_$n; ip_other=IP_$other; ifc=IF_$n
+  cat >"$work/keepalived-$n.conf" <<CONF
+global_defs { router_id $n
+  vrrp_version 3 }
+vrrp_instance VI_1 {
+  state $([[ $n == n1 ]] && echo MASTER || echo BACKUP)
+  interface ${!ifc}
+  virtual_router_id 51
+  priority $([[ $n == n1 ]] && echo 150 || echo 100)
+  advert_int 0.01
+  unicast_src_ip ${!ip_self}
+  unicast_peer { ${!ip_other} }
+  virtual_ipaddress { $SUBNET.100/24 }
+}
+CONF
+done
+pids=()
+for n in n1 n2; do
+  ip netns exec "$prefix-$n" keepalived --dont-fork --vrrp --log-console -f "$work/keepalived-$n.conf" \
+    --pid="$work/ka-$n.pid" --vrrp_pid="$work/ka-vrrp-$n.pid" >"$work/ka-$n.out" 2>&1 &
+  pids+=($!)
+done
+sleep 2
+results+=("keepalived $(keepalived --version 2>&1 | head -1 | awk '{print $2}') VRRP master, advert_int 0.01 (100 adverts/s)|$(measure "${pids[0]}")|baseline")
+
+ka=${results[-1]#*|}; ka_cpu=${ka%% *}; ka_rest=${ka#* }; ka_rss=${ka_rest%%|*}
+printf '\n| case | CPU s/min | RSS MB | CPU vs keepalived | RSS vs keepalived | note |\n| --- | --- | --- | --- | --- | --- |\n'
+for r in "${results[@]}"; do
+  name=${r%%|*}; rest=${r#*|}; nums=${rest%%|*}; note=${rest#*|}
+  cpu=${nums%% *}; rss=${nums#* }
+  python3 - "$name" "$cpu" "$rss" "$ka_cpu" "$ka_rss" "$note" <<'PY'
+import sys
+n, c, r, kc, kr, note = sys.argv[1:]
+c, r, kc, kr = map(float, (c, r, kc, kr))
+ratio = lambda a, b: f"{a / b:.2f}x" if b > 0 else "n/a"
+print(f"| {n} | {c:.3f} | {r:.1f} | {ratio(c, kc)} | {ratio(r, kr)} | {note} |")
+PY
+done
+echo
+echo "measured $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(uname -r), dotnet $(dotnet --version), ${secs} s per case after 10 s warm-up"

@@ -1,0 +1,75 @@
+using SplitGuard.Core.Placement;
+
+namespace SplitGuard.Testing;
+
+/// <summary>
+/// A simulated node's ownership: the lease engine plus a model of an exclusive resource that takes
+/// <see cref="StartTime"/> to start and <see cref="StopTime"/> to stop. Records when it was active and started.
+/// </summary>
+public sealed class SimOwner
+{
+    private readonly SimNode _node;
+    private readonly ushort _peer;
+    private TimeSpan _transitionEnd;
+
+    public SimOwner(SimNode node, ushort self, ushort peer, LeaseOptions options, TimeSpan now)
+    {
+        _node = node;
+        _peer = peer;
+        Lease = new TwoNodeLease(self, options, now);
+        node.Step = Step;
+    }
+
+    public enum ResourceState
+    {
+        Stopped,
+        Starting,
+        Started,
+        Stopping,
+    }
+
+    public TimeSpan StartTime { get; set; } = TimeSpan.FromMilliseconds(5);
+
+    public TimeSpan StopTime { get; set; } = TimeSpan.FromMilliseconds(5);
+
+    public TwoNodeLease Lease { get; }
+
+    public ResourceState State { get; private set; }
+
+    public OwnershipDecision Last { get; private set; }
+
+    public int Starts { get; private set; }
+
+    /// <summary>Active (possible owner): starting, started or stopping.</summary>
+    public bool Active => State != ResourceState.Stopped;
+
+    /// <summary>Definite owner: started.</summary>
+    public bool Started => State == ResourceState.Started;
+
+    /// <summary>A crashed node's resources die with it.</summary>
+    public void Crash() => State = ResourceState.Stopped;
+
+    private void Step(TimeSpan now)
+    {
+        if (State is ResourceState.Starting or ResourceState.Stopping && now >= _transitionEnd)
+        {
+            State = State == ResourceState.Starting ? ResourceState.Started : ResourceState.Stopped;
+        }
+
+        var observation = _node.Engine.Peer(1, _peer).Observe(now);
+        Last = Lease.Decide(now, observation, Active);
+        if (Last.Run && State == ResourceState.Stopped)
+        {
+            State = ResourceState.Starting;
+            Starts++;
+            _transitionEnd = now + StartTime;
+        }
+        else if (!Last.Run && State is ResourceState.Starting or ResourceState.Started)
+        {
+            State = ResourceState.Stopping;
+            _transitionEnd = now + StopTime;
+        }
+
+        _node.Engine.SetLease(1, Last.Term, Last.Holder, Active);
+    }
+}
