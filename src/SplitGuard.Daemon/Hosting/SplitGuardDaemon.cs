@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
@@ -18,7 +17,6 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
 {
     private readonly DaemonSettings _settings;
     private readonly ILogger _log;
-    private readonly ConcurrentQueue<Inbound> _inbound = new();
     private readonly ManualResetEventSlim _wake = new(false, 0);
     private readonly object _gate = new();
     private readonly HeartbeatEngine _engine;
@@ -89,15 +87,6 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
                 lock (_gate)
                 {
                     var now = Now();
-                    while (_inbound.TryDequeue(out var item))
-                    {
-                        var result = _engine.OnDatagram(item.Transport, item.Source, item.Data, now, events);
-                        if (result != Protocol.Heartbeat.FrameError.None && _log.IsEnabled(LogLevel.Debug))
-                        {
-                            Log.Dropped(_log, item.Source.ToString(), item.Transport.ToString(), Protocol.Heartbeat.FrameErrorNames.Name(result));
-                        }
-                    }
-
                     deadline = _engine.Tick(now, sends, events);
                     foreach (var e in events)
                     {
@@ -112,10 +101,11 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
                 Report(events);
                 sends.Clear();
                 events.Clear();
+                // Timed waits have millisecond resolution: round up, or a sub-millisecond wait returns at once and spins.
                 var wait = deadline - Now();
                 if (wait > TimeSpan.Zero)
                 {
-                    _wake.Wait(wait);
+                    _wake.Wait((int)Math.Ceiling(wait.TotalMilliseconds));
                 }
             }
         }
@@ -130,11 +120,40 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
         return 0;
     }
 
+    /// <summary>
+    /// Called on a receive thread: the datagram goes through the engine at once (under the lock), so a heartbeat
+    /// costs one thread wake-up, not two. The event loop is woken only when the datagram changed something.
+    /// </summary>
     private void Deliver(Inbound item)
     {
-        _inbound.Enqueue(item);
-        _wake.Set();
+        var events = t_events ??= [];
+        lock (_gate)
+        {
+            var result = _engine.OnDatagram(item.Transport, item.Source, item.Data, Now(), events);
+            if (result != Protocol.Heartbeat.FrameError.None && _log.IsEnabled(LogLevel.Debug))
+            {
+                Log.Dropped(_log, item.Source.ToString(), item.Transport.ToString(), Protocol.Heartbeat.FrameErrorNames.Name(result));
+            }
+
+            foreach (var e in events)
+            {
+                foreach (var subscriber in _subscribers)
+                {
+                    subscriber(e);
+                }
+            }
+        }
+
+        if (events.Count > 0)
+        {
+            Report(events);
+            events.Clear();
+            _wake.Set();
+        }
     }
+
+    [ThreadStatic]
+    private static List<LinkEvent>? t_events;
 
     private void Send(List<OutgoingFrame> sends)
     {

@@ -106,12 +106,13 @@ public sealed class IcmpTransport : IDisposable
     private void ReceiveLoop()
     {
         var buffer = new byte[4096];
-        EndPoint any = new IPEndPoint(IPAddress.Any, 0);
+        var from = new SocketAddress(AddressFamily.InterNetwork);
+        var addresses = new AddressCache();
         while (!_stopping)
         {
             try
             {
-                int n = _socket.ReceiveFrom(buffer, ref any);
+                int n = _socket.ReceiveFrom(buffer, SocketFlags.None, from);
                 var packet = buffer.AsSpan(0, n);
                 if (n < IpHeaderSize + IcmpHeaderSize || (packet[0] >> 4) != 4)
                 {
@@ -130,7 +131,7 @@ public sealed class IcmpTransport : IDisposable
                     continue; // only echo replies carry relayed frames
                 }
 
-                var source = new IPAddress(packet.Slice(12, 4));
+                var source = addresses.Get(packet.Slice(12, 4));
                 _deliver(new Inbound(Core.Links.Transport.IcmpRelay, source, icmp[IcmpHeaderSize..].ToArray()));
             }
             catch (SocketException e) when (!_stopping)

@@ -68,14 +68,14 @@ public sealed class UdpTransport : IDisposable
     private void ReceiveLoop(Socket socket)
     {
         var buffer = new byte[2048];
-        EndPoint any = new IPEndPoint(IPAddress.Any, 0);
+        var from = new SocketAddress(AddressFamily.InterNetwork);
+        var addresses = new AddressCache();
         while (!_stopping)
         {
             try
             {
-                int n = socket.ReceiveFrom(buffer, ref any);
-                var from = (IPEndPoint)any;
-                _deliver(new Inbound(Core.Links.Transport.Udp, from.Address, buffer.AsSpan(0, n).ToArray()));
+                int n = socket.ReceiveFrom(buffer, SocketFlags.None, from);
+                _deliver(new Inbound(Core.Links.Transport.Udp, addresses.Get(from.Buffer.Span[4..8]), buffer.AsSpan(0, n).ToArray()));
             }
             catch (SocketException e) when (!_stopping)
             {
