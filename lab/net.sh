@@ -17,6 +17,9 @@
 #       isolate-from-witness NODE        NODE drops all IPv4 in from / out to the witness
 #       heal [NODE|all]                  remove the fault tables (default all)
 #   net.sh heal PREFIX [NODE|all]        same as fault PREFIX heal [NODE|all]
+#   net.sh print-fault PREFIX KIND ARGS...
+#                                        print "NETNS=NS" and the nft script the fault would apply (not heal);
+#                                        `ip netns exec NS nft -f SCRIPT` applies it (the same table, so heal removes it)
 #   net.sh rules PREFIX                  print the fault tables of every namespace
 #   net.sh exec PREFIX NODE CMD...       ip netns exec PREFIX-NODE CMD...
 #   net.sh ip PREFIX NODE                print NODE's IPv4 address
@@ -187,15 +190,16 @@ cmd_list_leftovers() {
 }
 
 # nft_replace NS TABLE BODY: atomically (re)create table inet TABLE with BODY in namespace NS.
+# With NETSH_PRINT=1 (net.sh print-fault) it prints "NETNS=NS" and the nft script instead, so a caller can apply it
+# later with one `ip netns exec NS nft -f FILE` and know to a few milliseconds when the fault began.
 nft_replace() {
-  local ns="$1" table="$2" body="$3"
-  ip netns exec "$ns" nft -f - <<EOF
-add table inet $table
-delete table inet $table
-table inet $table {
-$body
-}
-EOF
+  local ns="$1" table="$2" body="$3" script
+  script="$(printf 'add table inet %s\ndelete table inet %s\ntable inet %s {\n%s\n}\n' "$table" "$table" "$table" "$body")"
+  if [ -n "${NETSH_PRINT:-}" ]; then
+    printf 'NETNS=%s\n%s\n' "$ns" "$script"
+    return 0
+  fi
+  printf '%s\n' "$script" | ip netns exec "$ns" nft -f -
 }
 
 chains_in_out() {
@@ -428,6 +432,9 @@ main() {
     up) cmd_up "$@" ;;
     down) cmd_down "$@" ;;
     fault) cmd_fault "$@" ;;
+    print-fault)
+      case "${2:-}" in heal|"") die "print-fault needs a fault KIND other than heal" ;; esac
+      NETSH_PRINT=1 cmd_fault "$@" ;;
     heal) p="${1:-}"; shift || true; cmd_fault "$p" heal "$@" ;;
     rules) cmd_rules "$@" ;;
     exec) cmd_exec "$@" ;;
@@ -436,7 +443,7 @@ main() {
     relay-probe) cmd_relay_probe "$@" ;;
     list-leftovers) cmd_list_leftovers "$@" ;;
     -h|--help|help) usage ;;
-    *) die "unknown command '$cmd' (up, down, fault, heal, rules, exec, ip, udp-probe, relay-probe, list-leftovers)" ;;
+    *) die "unknown command '$cmd' (up, down, fault, print-fault, heal, rules, exec, ip, udp-probe, relay-probe, list-leftovers)" ;;
   esac
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the namespace lab needs (iproute2, nftables, iputils-ping,
-# python3 for the UDP probes). Idempotent; prints nothing when everything is already present.
+# python3 for the UDP probes, resource-agents for the real OCF agents Dummy and IPaddr2).
+# Idempotent; prints nothing when everything is already present.
 # Runs `apt-get update` at most once per invocation, only when something is missing.
 set -euo pipefail
 
@@ -9,6 +10,7 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v nft >/dev/null 2>&1 || need+=(nftables)
 command -v ping >/dev/null 2>&1 || need+=(iputils-ping)
 [ -x /usr/bin/python3 ] || need+=(python3-minimal)
+[ -x /usr/lib/ocf/resource.d/heartbeat/Dummy ] || need+=(resource-agents)
 
 if [ "${#need[@]}" -eq 0 ]; then
   exit 0
@@ -46,3 +48,4 @@ fi
 for c in ip nft ping; do
   command -v "$c" >/dev/null 2>&1 || { echo "lab/setup.sh: $c still missing after install" >&2; exit 1; }
 done
+[ -x /usr/lib/ocf/resource.d/heartbeat/Dummy ] || { echo "lab/setup.sh: /usr/lib/ocf/resource.d/heartbeat/Dummy still missing after install" >&2; exit 1; }

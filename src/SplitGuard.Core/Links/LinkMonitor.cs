@@ -111,8 +111,12 @@ public sealed partial class LinkMonitor
 
     private bool AckFresh(TimeSpan now) => _lastAckAdvance != Never && now - _lastAckAdvance <= DetectionTime;
 
-    /// <summary>Timer jitter tolerated on top of interval x maxloss: half an interval, at most 5 ms.</summary>
-    public static TimeSpan Slack(TimeSpan interval) => TimeSpan.FromTicks(Math.Min(interval.Ticks / 2, TimeSpan.FromMilliseconds(5).Ticks));
+    /// <summary>
+    /// Jitter tolerated on top of interval x maxloss: half an interval. Losing maxloss - 1 frames in a row leaves a gap
+    /// of maxloss intervals, which must not count; losing maxloss leaves maxloss + 1 intervals, which must. Half an
+    /// interval sits between, so timer lateness (a few ms here) can neither cause a flap nor hide a loss.
+    /// </summary>
+    public static TimeSpan Slack(TimeSpan interval) => interval / 2;
 
     /// <summary>
     /// Takes an authenticated frame from the peer. Returns <see cref="FrameError.Replayed"/> (and changes nothing)

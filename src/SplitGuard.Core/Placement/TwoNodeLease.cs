@@ -29,6 +29,8 @@ public sealed class TwoNodeLease
         Term = persistedTerm;
     }
 
+    public LeaseOptions Options => _options;
+
     public uint Term { get; private set; }
 
     public ushort Holder { get; private set; }

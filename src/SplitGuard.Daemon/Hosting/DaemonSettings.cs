@@ -20,4 +20,11 @@ public sealed record DaemonSettings(
     string PidFile,
     string ControlSocket,
     string ApiSocket,
-    byte[] Key);
+    byte[] Key)
+{
+    /// <summary>The exclusive resources this node runs while it holds the lease of the first cluster (empty: heartbeats only).</summary>
+    public IReadOnlyList<Core.Resources.ResourceConfig> Resources { get; init; } = [];
+
+    /// <summary>Where to append the shared ownership log (FAULTS.md 2.16), from <c>$SPLITGUARD_OWNERSHIP_LOG</c>; null: none.</summary>
+    public string? OwnershipLog { get; init; }
+}

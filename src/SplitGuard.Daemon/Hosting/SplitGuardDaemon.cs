@@ -3,6 +3,9 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using SplitGuard.Core.Config;
 using SplitGuard.Core.Links;
+using SplitGuard.Core.Placement;
+using SplitGuard.Daemon.Agents;
+using SplitGuard.Daemon.Resources;
 using SplitGuard.Daemon.Api;
 using SplitGuard.Daemon.Net;
 using SplitGuard.Daemon.Status;
@@ -22,6 +25,12 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
     private readonly HeartbeatEngine _engine;
     private readonly long _clockOrigin = Stopwatch.GetTimestamp();
     private readonly List<Action<LinkEvent>> _subscribers = [];
+    private readonly TwoNodeLease? _lease;
+    private readonly ResourceManager? _resources;
+    private readonly ushort _leaseCluster;
+    private readonly ushort _leasePeer;
+    private readonly TimeSpan _leaseTick;
+    private OwnershipDecision _decision;
     private UdpTransport? _udp;
     private IcmpTransport? _icmp;
     private ControlServer? _control;
@@ -32,7 +41,23 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
         _log = loggers.CreateLogger("splitguard");
         var incarnation = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000UL;
         _engine = new HeartbeatEngine(settings.Memberships, settings.Key, incarnation, Now());
+        var first = settings.Config.Clusters[0];
+        var membership = settings.Memberships.FirstOrDefault(m => m.Cluster.Id == first.Id);
+        if (settings.Resources.Count > 0 && membership is not null)
+        {
+            _leaseCluster = first.Id;
+            _leasePeer = first.Members.First(m => m.Id != membership.LocalNode).Id;
+            var links = _engine.Peer(_leaseCluster, _leasePeer).Links;
+            var options = new LeaseOptions(links.Max(l => l.DetectionTime), links.Max(l => l.Config.Interval), StopBudget);
+            _lease = new TwoNodeLease(membership.LocalNode, options, Now());
+            _leaseTick = links.Min(l => l.Config.Interval) / 2;
+            var name = first.Members.First(m => m.Id == membership.LocalNode).Hostname;
+            _resources = new ResourceManager(settings.Resources, new AgentRunner(), new OwnershipLog(settings.OwnershipLog, name), _log);
+        }
     }
+
+    /// <summary>How long before its lease ends an owner starts stopping its resources (docs/ownership.md).</summary>
+    public static readonly TimeSpan StopBudget = TimeSpan.FromMilliseconds(250);
 
     public static string Version => typeof(SplitGuardDaemon).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
@@ -78,16 +103,47 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
         var sends = new List<OutgoingFrame>();
         var events = new List<LinkEvent>();
         using var registration = stop.Register(() => _wake.Set());
+        bool stopping = false;
+        TimeSpan? leaveAt = null;
         try
         {
-            while (!stop.IsCancellationRequested)
+            while (true)
             {
+                if (stop.IsCancellationRequested && !stopping)
+                {
+                    // Stopping the daemon stops its resources first (DESIGN rule 8): release the lease, announce OFFLINE,
+                    // keep heartbeating until they are down and the peer has seen it, then leave.
+                    stopping = true;
+                    lock (_gate)
+                    {
+                        _engine.Status = Protocol.Heartbeat.NodeStatus.Offline;
+                    }
+                }
+
+                if (stopping)
+                {
+                    if (_resources is null || !_resources.Active)
+                    {
+                        leaveAt ??= Now() + (_leaseTick * 10);
+                        if (Now() >= leaveAt)
+                        {
+                            break;
+                        }
+                    }
+                }
+
                 _wake.Reset();
                 TimeSpan deadline;
                 lock (_gate)
                 {
                     var now = Now();
                     deadline = _engine.Tick(now, sends, events);
+                    if (_lease is not null)
+                    {
+                        Decide(now, stop.IsCancellationRequested || stopping);
+                        var next = now + _leaseTick;
+                        deadline = next < deadline ? next : deadline;
+                    }
                     foreach (var e in events)
                     {
                         foreach (var subscriber in _subscribers)
@@ -155,6 +211,23 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
     [ThreadStatic]
     private static List<LinkEvent>? t_events;
 
+    private void Decide(TimeSpan now, bool stopping)
+    {
+        _lease!.Eligible = !stopping;
+        var observation = _engine.Peer(_leaseCluster, _leasePeer).Observe(now);
+        bool active = _resources!.Active;
+        var decision = _lease.Decide(now, observation, active);
+        _engine.SetLease(_leaseCluster, decision.Term, decision.Holder, active);
+        if (decision.Run != _decision.Run || decision.Holder != _decision.Holder || decision.Term != _decision.Term)
+        {
+            _log.LogInformation("ownership: {Verdict}, term {Term}, holder {Holder}: {Reason}",
+                decision.Run ? "RUN" : "stop", decision.Term, decision.Holder == 0 ? "none" : decision.Holder.ToString(System.Globalization.CultureInfo.InvariantCulture), decision.Reason);
+        }
+
+        _decision = decision;
+        _resources.Apply(decision.Run);
+    }
+
     private void Send(List<OutgoingFrame> sends)
     {
         foreach (var frame in sends)
@@ -219,6 +292,20 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
                     var report = StatusReport.Build(_engine, _settings.Memberships, Now(), DateTimeOffset.Now,
                         new DaemonInfo(Version, _settings.NodeName, _settings.ConfigPath));
                     report["ok"] = true;
+                    if (_lease is not null)
+                    {
+                        report["ownership"] = new JsonObject
+                        {
+                            ["cluster"] = _leaseCluster,
+                            ["term"] = _decision.Term,
+                            ["holder"] = _decision.Holder,
+                            ["run"] = _decision.Run,
+                            ["why"] = _decision.Reason,
+                            ["resources"] = _resources!.State,
+                            ["resource_failures"] = _resources.Failures,
+                            ["takeover_after_ms"] = _lease.Options.TakeoverAfter.TotalMilliseconds,
+                        };
+                    }
                     return report;
                 }
 
@@ -231,6 +318,8 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
 
     public void Dispose()
     {
+        _resources?.StopAndWait(TimeSpan.FromSeconds(30));
+        _resources?.Dispose();
         _control?.Dispose();
         _udp?.Dispose();
         _icmp?.Dispose();

@@ -6,7 +6,7 @@ using SplitGuard.Core.Links;
 namespace SplitGuard.Commands;
 
 /// <summary>Finds, reads, validates the config and works out which node this is; every failure is a message and exit code 2.</summary>
-internal sealed record ConfigContext(SplitGuardConfig Config, string Path, IReadOnlyList<ClusterMembership> Memberships, string NodeName)
+internal sealed record ConfigContext(SplitGuardConfig Config, string Path, IReadOnlyList<ClusterMembership> Memberships, string NodeName, IReadOnlyList<Core.Resources.ResourceConfig> Resources)
 {
     public static ConfigContext Load(string? explicitPath, string? node, TextWriter error)
     {
@@ -39,6 +39,23 @@ internal sealed record ConfigContext(SplitGuardConfig Config, string Path, IRead
             throw new CommandException($"{path}: {result.Errors.Count} error(s); refusing to go on");
         }
 
+        var resources = ResourceConfigReader.Read(result.ReservedSections.GetValueOrDefault(ResourceConfigReader.SectionName));
+        if (!resources.IsValid)
+        {
+            foreach (var line in resources.FormatErrors(path))
+            {
+                error.WriteLine(line);
+            }
+
+            throw new CommandException($"{path}: {resources.Errors.Count} error(s) in Resources; refusing to go on");
+        }
+
+        if (resources.Resources.Count > 0 && result.Config.Clusters[0].Members.Count != 2)
+        {
+            throw new CommandException($"{path}: Resources need the first cluster to have exactly two members and a witness (icmp link); "
+                + $"cluster {result.Config.Clusters[0].Id} has {result.Config.Clusters[0].Members.Count}");
+        }
+
         var identity = NodeIdentity.Resolve(result.Config, LocalAddresses(), node);
         if (!identity.IsValid)
         {
@@ -55,7 +72,7 @@ internal sealed record ConfigContext(SplitGuardConfig Config, string Path, IRead
         var hostname = identity.Hostname!;
         var config = NodeIdentity.ExpandPaths(result.Config, hostname);
         var memberships = identity.Memberships.Select(m => new ClusterMembership(m.Cluster, m.Local.Id)).ToList();
-        return new ConfigContext(config, path, memberships, hostname);
+        return new ConfigContext(config, path, memberships, hostname, resources.Resources);
     }
 
     public static HashSet<IPAddress> LocalAddresses()

@@ -52,7 +52,11 @@ internal static class DaemonCommand
             var key = KeyFile.Read(config.Auth.KeyFile);
             using var loggers = Logging.Create(config.Logging, config.Logging.LogFile, foreground || config.System.Foreground || Environment.GetEnvironmentVariable("SPLITGUARD_DETACHED") is null);
             using var pid = PidFile.Create(config.Daemon.PidFile);
-            var settings = new DaemonSettings(config, context.Path, context.Memberships, context.NodeName, config.Daemon.PidFile, config.Daemon.ControlSocket, config.Api.Socket, key);
+            var settings = new DaemonSettings(config, context.Path, context.Memberships, context.NodeName, config.Daemon.PidFile, config.Daemon.ControlSocket, config.Api.Socket, key)
+            {
+                Resources = context.Resources,
+                OwnershipLog = Environment.GetEnvironmentVariable("SPLITGUARD_OWNERSHIP_LOG"),
+            };
             using var stop = new CancellationTokenSource();
             using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
             using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });

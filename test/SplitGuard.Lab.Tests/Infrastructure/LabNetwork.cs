@@ -124,6 +124,37 @@ public sealed class LabNetwork : IAsyncDisposable
         result.EnsureSuccess();
     }
 
+    /// <summary>
+    /// Prepares a fault without applying it (`net.sh print-fault`): the namespace and the nft script, written to a
+    /// file in <see cref="WorkDir"/>. <see cref="ApplyAsync"/> then applies it with a single
+    /// `ip netns exec NS nft -f FILE`, so a test knows to a few milliseconds when the fault began.
+    /// </summary>
+    public async Task<PreparedFault> PrepareFaultAsync(string kind, params string[] args)
+    {
+        var result = await RunScriptAsync(["print-fault", Prefix, kind, .. args]).ConfigureAwait(false);
+        result.EnsureSuccess();
+        var lines = result.Stdout.Split('\n');
+        if (lines.Length < 2 || !lines[0].StartsWith("NETNS=", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"print-fault printed no NETNS line: {result.Describe()}");
+        }
+
+        var path = Path.Combine(WorkDir, $"fault-{kind}-{string.Join('-', args)}-{Guid.NewGuid():N}.nft");
+        await File.WriteAllTextAsync(path, string.Join('\n', lines.Skip(1))).ConfigureAwait(false);
+        return new PreparedFault(lines[0]["NETNS=".Length..].Trim(), path, $"{kind} {string.Join(' ', args)}");
+    }
+
+    /// <summary>Applies a prepared fault; returns the wall-clock time just before the nft command started and how long it took.</summary>
+    public async Task<(DateTimeOffset Started, TimeSpan Took)> ApplyAsync(PreparedFault fault)
+    {
+        var started = DateTimeOffset.Now;
+        var result = await ProcessRunner.RunAsync("ip", ["netns", "exec", fault.Namespace, "nft", "-f", fault.ScriptPath], ScriptTimeout)
+            .ConfigureAwait(false);
+        var took = DateTimeOffset.Now - started;
+        result.EnsureSuccess();
+        return (started, took);
+    }
+
     /// <summary>Symmetric partition: <paramref name="node"/> drops all traffic from and to <paramref name="other"/>;
     /// both still reach the witness (so the icmp relay via the witness is not cut).</summary>
     public Task PartitionAsync(string node, string other) => FaultAsync("partition", node, other);
@@ -371,3 +402,6 @@ public sealed class LabNetwork : IAsyncDisposable
         }
     }
 }
+
+/// <summary>A fault ready to apply: the namespace it acts in and the nft script (see <see cref="LabNetwork.PrepareFaultAsync"/>).</summary>
+public sealed record PreparedFault(string Namespace, string ScriptPath, string Description);

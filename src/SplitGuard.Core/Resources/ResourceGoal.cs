@@ -1,0 +1,11 @@
+namespace SplitGuard.Core.Resources;
+
+/// <summary>What placement asks of a group on this node.</summary>
+public enum ResourceGoal
+{
+    /// <summary>Not here: stop every member, in reverse order.</summary>
+    Stopped = 0,
+
+    /// <summary>Here: start every member in order and keep them running.</summary>
+    Started = 1,
+}

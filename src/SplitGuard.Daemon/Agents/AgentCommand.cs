@@ -1,0 +1,7 @@
+namespace SplitGuard.Daemon.Agents;
+
+/// <summary>One agent invocation: the executable, its arguments and the variables added to its environment.</summary>
+/// <param name="Executable">Absolute path of the agent.</param>
+/// <param name="Arguments">Its arguments, e.g. <c>["monitor"]</c>.</param>
+/// <param name="Environment">Variables set on top of the cleaned environment (OCF_*, params).</param>
+public sealed record AgentCommand(string Executable, IReadOnlyList<string> Arguments, IReadOnlyDictionary<string, string> Environment);

@@ -1,0 +1,34 @@
+using System.Runtime.InteropServices;
+
+namespace SplitGuard.Daemon.Agents;
+
+/// <summary>kill(2) for agent process groups.</summary>
+internal static partial class ProcessGroups
+{
+    public const int SigKill = 9;
+    private const int Esrch = 3;
+
+    /// <summary>
+    /// Sends SIGKILL to every process of group <paramref name="pgid"/>. Refuses group ids that could hit
+    /// anything else (≤ 1, or this process's own). Returns null on success, or why it failed; a group that is
+    /// already empty (ESRCH) counts as success.
+    /// </summary>
+    public static string? KillGroup(int pgid)
+    {
+        if (pgid <= 1 || pgid == Environment.ProcessId)
+        {
+            return $"refused to signal process group {pgid}";
+        }
+
+        if (Kill(-pgid, SigKill) == 0)
+        {
+            return null;
+        }
+
+        var errno = Marshal.GetLastPInvokeError();
+        return errno == Esrch ? null : $"kill(-{pgid}, SIGKILL) failed: errno {errno}";
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int sig);
+}

@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using SplitGuard.Lab.Tests.Infrastructure;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace SplitGuard.Lab.Tests;
+
+/// <summary>
+/// 10 % random loss on the input of both nodes (every udp frame and every relayed icmp frame crosses one lossy input)
+/// for 60 s, with interval 0.05 s and maxloss 5: no link may flap. Counted twice: link state changes logged (event
+/// ids 1100 OUT OF SERVICE / 1101 in service) after the loss started, and the links' `since` before and after.
+/// </summary>
+[Collection(LabDaemonCollection.Name)]
+public sealed class RandomLossTests : IClassFixture<LabClusterFixture>
+{
+    private const int LossPercent = 10;
+    private static readonly TimeSpan Duration = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan SinceTolerance = TimeSpan.FromMilliseconds(20);
+
+    private readonly LabCluster _cluster;
+    private readonly ITestOutputHelper _output;
+
+    public RandomLossTests(LabClusterFixture fixture, ITestOutputHelper output)
+    {
+        _cluster = fixture.Cluster;
+        _output = output;
+    }
+
+    [Fact]
+    public async Task Ten_percent_loss_on_every_node_for_60_seconds_flaps_no_link()
+    {
+        var lab = _cluster.Lab;
+        await _cluster.HealAndWaitAsync();
+        await Task.Delay(500);
+        var before = await _cluster.CliStatusAllAsync();
+        Assert.True(before.Values.All(s => s.AllInService), string.Join(Environment.NewLine, before.Values.Select(s => s.Summary())));
+
+        DateTimeOffset lossStart;
+        IReadOnlyDictionary<string, StatusSnapshot> after;
+        var flapped = new List<string>();
+        try
+        {
+            lossStart = DateTimeOffset.Now;
+            await lab.LossAsync("n1", LossPercent);
+            await lab.LossAsync("n2", LossPercent);
+            _output.WriteLine($"{LossPercent} % input loss on n1 and n2 from {lossStart:HH:mm:ss.fff} for {Duration.TotalSeconds} s " +
+                $"(interval {_cluster.Options.Interval} s, maxloss {_cluster.Options.MaxLoss})");
+
+            // look every 5 s (control socket, cheap) so a flap is noticed in the output when it happens
+            var watch = Stopwatch.StartNew();
+            while (watch.Elapsed < Duration)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(5) < Duration - watch.Elapsed ? TimeSpan.FromSeconds(5) : Duration - watch.Elapsed);
+                _cluster.EnsureRunning();
+                var now = await _cluster.StatusAllAsync();
+                foreach (var s in now.Values)
+                {
+                    foreach (var link in s.Links.Where(l => l.State != "in_service" || l.Since > lossStart))
+                    {
+                        var note = $"{watch.Elapsed.TotalSeconds:F0} s: {s.Node} {link.Describe()}";
+                        flapped.Add(note);
+                        _output.WriteLine("FLAP " + note);
+                    }
+                }
+            }
+
+            after = await _cluster.CliStatusAllAsync();
+        }
+        finally
+        {
+            await lab.HealAsync();
+        }
+
+        // the log file is written by a background sink: give it a moment
+        await Task.Delay(1200);
+        var totalChanges = 0;
+        foreach (var node in LabCluster.NodeNames)
+        {
+            var changes = _cluster.LogEvents(node, lossStart, 1100, 1101);
+            var others = _cluster.LogEvents(node, lossStart, 1102, 1103, 1104, 1105, 1106, 1107, 1108);
+            totalChanges += changes.Count;
+            _output.WriteLine($"{node}: {changes.Count} link state changes logged (1100/1101) during the loss; " +
+                $"{others.Count} other link events (path, one-way, hop, slow tick)");
+            foreach (var line in changes.Concat(others))
+            {
+                _output.WriteLine("  " + line.Text);
+            }
+
+            foreach (var link in after[node].Links)
+            {
+                var was = before[node].Link(link.Id);
+                var sent = link.Sent - was.Sent;
+                var received = link.Received - was.Received;
+                var lost = link.Lost - was.Lost;
+                var rate = received + lost == 0 ? 0 : 100.0 * lost / (received + lost);
+                _output.WriteLine($"  link {link.Id} ({link.Type}): {link.State}, sent {sent}, received {received}, lost {lost} " +
+                    $"({rate:F1} % of the peer's frames), one_way={link.OneWay}");
+            }
+        }
+
+        _output.WriteLine($"flaps: {totalChanges} link state changes in {Duration.TotalSeconds} s of {LossPercent} % loss");
+        Assert.True(totalChanges == 0, $"{totalChanges} link state changes logged during {Duration.TotalSeconds} s of {LossPercent} % loss (see the output)");
+        Assert.Empty(flapped);
+        foreach (var node in LabCluster.NodeNames)
+        {
+            var s = after[node];
+            foreach (var link in s.Links)
+            {
+                var was = before[node].Link(link.Id);
+                Assert.True(link.State == "in_service", $"{node}: {link.Describe()}");
+                Assert.False(link.OneWay, $"{node}: {link.Describe()}");
+                Assert.True((link.Since - was.Since).Duration() <= SinceTolerance, $"{node}: link {link.Id} changed state during the loss: since {was.Since:O} -> {link.Since:O}");
+
+                // the loss really happened: about 10 % of the peer's frames are missing
+                Assert.True(link.Lost - was.Lost > 0, $"{node}: link {link.Id} lost no frame: was the loss rule in place?");
+            }
+
+            Assert.True(s.Paths.All(p => p.State == "in_service"), s.Summary());
+        }
+    }
+}
