@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# SplitGuard demo: a two-node cluster with a witness, heartbeating over a UDP link and an ICMP link
-# relayed through the witness (which runs no SplitGuard), then a UDP cut, a witness cut, and healing.
+# SplitGuard demo: a two-node cluster with a witness runs a service (a virtual IP and a UDP echo) on one node;
+# the owner is crashed (kill -9 of everything on it) and the service moves to the survivor; a client measures the gap.
 # As root it builds three network namespaces (lab/net.sh) and always removes them; without root it
 # runs two daemons on loopback with UDP links only.
 set -euo pipefail
@@ -26,32 +26,8 @@ sg() { dotnet "$sg_dll" "$@"; }
 
 dotnet "$sg_dll" keygen "$work/authkey" >/dev/null
 
-if [[ $(id -u) -eq 0 ]]; then
-  lab/setup.sh
-  prefix="sgd$(printf '%04x' $((RANDOM)))"
-  lab/net.sh up "$prefix" 2 >"$work/topology"
-  while IFS='=' read -r key value; do printf -v "$key" '%s' "$value"; done <"$work/topology"
-  witness=$IP_w
-  cat >"$work/cluster.json" <<JSON
-{
-  "Cluster": [ { "ID": 1,
-    "Members": [ { "ID": 1, "Hostname": "n1" }, { "ID": 2, "Hostname": "n2" } ],
-    "links": [
-      { "ID": 1, "type": "udp",  "interval": 0.05, "maxloss": 5,
-        "Nodes": [ { "NodeID": 1, "IP": "$IP_n1" }, { "NodeID": 2, "IP": "$IP_n2" } ] },
-      { "ID": 2, "type": "icmp", "interval": 0.05, "maxloss": 5, "ICMPIP": "$witness",
-        "Nodes": [ { "NodeID": 1, "IP": "$IP_n1" }, { "NodeID": 2, "IP": "$IP_n2" } ] } ] } ],
-  "System": { "udp_port": 5405 },
-  "Logging": { "level": "INFO", "logfile": "$work/{node}.log" },
-  "api": { "socket": "$work/{node}-api.sock" },
-  "Auth": { "key_file": "$work/authkey" },
-  "Daemon": { "pid_file": "$work/{node}.pid", "control_socket": "$work/{node}-control.sock" }
-}
-JSON
-  run_in() { local node=$1; shift; ip netns exec "$prefix-$node" "$@"; }
-  step "namespaces $prefix-n1 ($IP_n1), $prefix-n2 ($IP_n2), witness $prefix-w ($witness): only its kernel answers ICMP"
-else
-  echo "(not root: running on loopback with UDP links only; run as root for namespaces and the ICMP relay)"
+if [[ $(id -u) -ne 0 ]]; then
+  echo "(not root: two daemons on loopback with UDP links only, no witness and so no failover; run as root for the full demo)"
   cat >"$work/cluster.json" <<JSON
 {
   "Cluster": [ { "ID": 1,
@@ -68,46 +44,90 @@ else
   "Daemon": { "pid_file": "$work/{node}.pid", "control_socket": "$work/{node}-control.sock" }
 }
 JSON
-  run_in() { shift; "$@"; }
-fi
-
-step "splitguard config check"
-sg config check "$work/cluster.json"
-
-step "starting both daemons"
-for n in n1 n2; do
-  run_in "$n" dotnet "$sg_dll" daemon --config "$work/cluster.json" --node "$n" --foreground >"$work/$n.out" 2>&1 &
-  pids+=($!)
-done
-for n in n1 n2; do
-  for _ in $(seq 100); do sg status --config "$work/cluster.json" --node "$n" >/dev/null 2>&1 && break; sleep 0.1; done
-done
-sleep 1
-step "status on n1: every link in service"
-run_in n1 dotnet "$sg_dll" status --config "$work/cluster.json" --node n1
-
-if [[ -n $prefix ]]; then
-  step "cutting UDP on n1 (nftables): the udp link goes out of service, the icmp link via the witness stays"
-  lab/net.sh fault "$prefix" udp-drop n1 >/dev/null
-  sleep 1
-  run_in n1 dotnet "$sg_dll" status --config "$work/cluster.json" --node n1
-  step "cutting n1 off the witness too: n1 sees it is the isolated one (icmp_hop out), n2 still reaches the witness"
-  lab/net.sh fault "$prefix" isolate-from-witness n1 >/dev/null
-  sleep 1.5
-  run_in n1 dotnet "$sg_dll" status --config "$work/cluster.json" --node n1
-  run_in n2 dotnet "$sg_dll" status --config "$work/cluster.json" --node n2
-  step "healing"
-  lab/net.sh heal "$prefix" >/dev/null
-else
+  for n in n1 n2; do
+    dotnet "$sg_dll" daemon --config "$work/cluster.json" --node "$n" --foreground >"$work/$n.out" 2>&1 &
+    pids+=($!)
+  done
+  sleep 2
+  step "status on n1"
+  sg status --config "$work/cluster.json" --node n1
   step "stopping n2: n1 sees both links and the udp path go out of service"
   kill -TERM "${pids[1]}"
-  sleep 1
+  sleep 1.5
   sg status --config "$work/cluster.json" --node n1
-  step "starting n2 again"
-  dotnet "$sg_dll" daemon --config "$work/cluster.json" --node n2 --foreground >>"$work/n2.out" 2>&1 &
-  pids+=($!)
+  exit 0
 fi
+
+lab/setup.sh
+prefix="sgd$(printf '%04x' $((RANDOM)))"
+lab/net.sh up "$prefix" 3 >"$work/topology"
+while IFS='=' read -r key value; do printf -v "$key" '%s' "$value"; done <"$work/topology"
+vip="$SUBNET.100"
+port=7007
+cat >"$work/cluster.json" <<JSON
+{
+  "Cluster": [ { "ID": 1,
+    "Members": [ { "ID": 1, "Hostname": "n1" }, { "ID": 2, "Hostname": "n2" } ],
+    "links": [
+      { "ID": 1, "type": "udp",  "interval": 0.02, "maxloss": 5,
+        "Nodes": [ { "NodeID": 1, "IP": "$IP_n1" }, { "NodeID": 2, "IP": "$IP_n2" } ] },
+      { "ID": 2, "type": "icmp", "interval": 0.02, "maxloss": 5, "ICMPIP": "$IP_w",
+        "Nodes": [ { "NodeID": 1, "IP": "$IP_n1" }, { "NodeID": 2, "IP": "$IP_n2" } ] } ] } ],
+  "System": { "udp_port": 5405 },
+  "Logging": { "level": "INFO", "logfile": "$work/{node}.log" },
+  "api": { "socket": "$work/{node}-api.sock" },
+  "Auth": { "key_file": "$work/authkey" },
+  "Daemon": { "pid_file": "$work/{node}.pid", "control_socket": "$work/{node}-control.sock" },
+  "Resources": [
+    { "name": "vip", "agent": "ocf:heartbeat:IPaddr2", "group": "service",
+      "params": { "ip": "$vip", "cidr_netmask": "24" }, "monitor_interval": 2 },
+    { "name": "echo", "agent": "script:$root/lab/demo/echo-service", "group": "service",
+      "params": { "ip": "$vip", "port": "$port", "state_dir": "$work" }, "monitor_interval": 2 }
+  ]
+}
+JSON
+export SPLITGUARD_OWNERSHIP_LOG="$work/ownership.log"
+: >"$SPLITGUARD_OWNERSHIP_LOG"
+status_of() { ip netns exec "$prefix-$1" dotnet "$sg_dll" status --config "$work/cluster.json" --node "$1" "${@:2}"; }
+
+step "lab $prefix: nodes n1 ($IP_n1) and n2 ($IP_n2), witness w ($IP_w, only its kernel answers ICMP), client n3 ($IP_n3)"
+sg config check "$work/cluster.json" | head -4
+step "starting SplitGuard on n1 and n2; the service (virtual IP $vip via ocf:heartbeat:IPaddr2 + a UDP echo on port $port) starts on one of them"
+for n in n1 n2; do
+  ip netns exec "$prefix-$n" dotnet "$sg_dll" daemon --config "$work/cluster.json" --node "$n" --foreground >"$work/$n.out" 2>&1 &
+  pids+=($!)
+  disown $!
+done
+owner=""
+for _ in $(seq 150); do
+  for n in n1 n2; do
+    if status_of "$n" --json 2>/dev/null | grep -q '"resources": "started"'; then owner=$n; fi
+  done
+  [[ -n $owner ]] && break
+  sleep 0.1
+done
+[[ -n $owner ]] || { echo "no node started the service within 15 s"; tail -20 "$work/n1.log" "$work/n2.log"; exit 1; }
+survivor=$([[ $owner == n1 ]] && echo n2 || echo n1)
+ip netns exec "$prefix-n3" /usr/bin/python3 lab/demo/probe.py "$vip" "$port" "$work/probe.log" &
+pids+=($!)
 sleep 1.5
-run_in n1 dotnet "$sg_dll" status --config "$work/cluster.json" --node n1
-step "what n1 logged"
-grep -E "OUT OF SERVICE|in service|icmp_hop|ONE-WAY" "$work/n1.log" | sed 's/ {.*}$//' | tail -20
+status_of "$owner"
+echo; echo "client n3 gets answers from: $(awk '{print $2}' "$work/probe.log" | sort | uniq -c | xargs)"
+
+step "crashing $owner: every process in its namespace killed with -9 (daemon and service), its addresses gone"
+fault=$(date +%s%N)
+echo "$fault $owner - crash" >>"$SPLITGUARD_OWNERSHIP_LOG"
+ip netns pids "$prefix-$owner" | xargs -r kill -KILL
+ip -n "$prefix-$owner" addr flush dev "$prefix-${owner}e"
+for _ in $(seq 500); do
+  awk -v t="$fault" -v s="$survivor" '$1 > t && $2 == s {found=1} END {exit !found}' "$work/probe.log" && break
+  sleep 0.01
+done
+sleep 1
+status_of "$survivor"
+kill -TERM "${pids[-1]}" 2>/dev/null || true
+sleep 0.2
+step "what the client saw, and the shared ownership log"
+python3 lab/demo/check.py "$work/probe.log" "$SPLITGUARD_OWNERSHIP_LOG" "$fault"
+echo
+echo "(takeover waits for the lease: detection + stop budget + acquire-after; see docs/ownership.md)"

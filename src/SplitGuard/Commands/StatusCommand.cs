@@ -51,6 +51,13 @@ internal static class StatusCommand
         var text = new System.Text.StringBuilder();
         var daemon = status["daemon"]!;
         text.AppendLine(CultureInfo.InvariantCulture, $"node {daemon["node"]}  pid {daemon["pid"]}  status {daemon["status"]}  up {daemon["uptime_s"]} s  slow ticks {daemon["slow_ticks"]}");
+        if (status["ownership"] is JsonObject own)
+        {
+            var holder = own["holder"]!.GetValue<int>() == 0 ? "none" : $"node {own["holder"]}";
+            text.AppendLine(CultureInfo.InvariantCulture, $"ownership (cluster {own["cluster"]}): term {own["term"]}, holder {holder}, here: {(own["run"]!.GetValue<bool>() ? "RUN" : "stopped")}, resources {own["resources"]}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"  why: {own["why"]}");
+        }
+
         foreach (var cluster in status["clusters"]!.AsArray())
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"cluster {cluster!["id"]} (this node: {cluster["local_node"]})");

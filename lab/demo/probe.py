@@ -1,0 +1,41 @@
+#!/usr/bin/env python3
+"""Probe a service address every 10 ms over UDP and record which node answered.
+
+usage: probe.py IP PORT OUT_FILE     (runs until SIGTERM; writes "<unix ns> <node>" per answer)
+"""
+import signal
+import socket
+import sys
+import time
+
+ip, port, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+stop = False
+
+
+def on_term(*_):
+    global stop
+    stop = True
+
+
+signal.signal(signal.SIGTERM, on_term)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setblocking(False)
+seq = 0
+with open(out, "w", buffering=1) as f:
+    next_send = time.monotonic()
+    while not stop:
+        now = time.monotonic()
+        if now >= next_send:
+            seq += 1
+            try:
+                s.sendto(str(seq).encode(), (ip, port))
+            except OSError:
+                pass
+            next_send += 0.01
+        try:
+            while True:
+                data, _ = s.recvfrom(2048)
+                f.write(f"{time.time_ns()} {data.split()[0].decode()}\n")
+        except (BlockingIOError, OSError):
+            pass
+        time.sleep(0.001)
