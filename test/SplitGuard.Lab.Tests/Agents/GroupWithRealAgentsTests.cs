@@ -49,7 +49,8 @@ public sealed class GroupWithRealAgentsTests : IAsyncLifetime
 
         // The service dies; the next monitor finds it and the group restarts it in place.
         NativeSignals.Send(pid, NativeSignals.SigKill);
-        await Polling.WaitUntilAsync(() => !NativeSignals.IsAlive(pid), TimeSpan.FromSeconds(5), "service killed");
+        // Gone from /proc, not merely a zombie: the script's check uses kill -0, which a zombie still passes.
+        await Polling.WaitUntilAsync(() => !Directory.Exists($"/proc/{pid}"), TimeSpan.FromSeconds(10), $"service {pid} killed and reaped");
         _log.Clear();
         _clock.Advance(ResourceDefaults.MonitorInterval);
         await DriveAsync(g => g.Tick(_clock.Now));

@@ -32,7 +32,8 @@ public sealed class MisbehavingAgentTests : IDisposable
         AgentLab.AssertStatus(AgentStatus.TimedOut, result);
         Assert.True(result.TimedOut);
         Assert.Null(result.ExitCode);
-        Assert.InRange(result.Duration, Short, Short + TimeSpan.FromSeconds(8));
+        // Timers may fire a hair early; the kill itself must not take long.
+        Assert.InRange(result.Duration, Short - TimeSpan.FromMilliseconds(50), Short + TimeSpan.FromSeconds(8));
         var agent = await Remember(AgentLab.ReadPidAsync(resource.Params["pidfile"]));
         var child = await Remember(AgentLab.ReadPidAsync(resource.Params["pidfile"] + ".child"));
         Assert.Equal(agent, result.ProcessGroup);
