@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SplitGuard demo: a two-node cluster with a witness runs a service (a virtual IP and a UDP echo) on one node;
 # the owner is crashed (kill -9 of everything on it) and the service moves to the survivor; a client measures the gap.
+# DEMO_FAULT=daemon kills only the owner's daemon (its guard process stops the service) instead.
 # As root it builds three network namespaces (lab/net.sh) and always removes them; without root it
 # runs two daemons on loopback with UDP links only.
 set -euo pipefail
@@ -106,7 +107,7 @@ for _ in $(seq 150); do
   [[ -n $owner ]] && break
   sleep 0.1
 done
-[[ -n $owner ]] || { echo "no node started the service within 15 s"; tail -20 "$work/n1.log" "$work/n2.log"; exit 1; }
+[[ -n $owner ]] || { echo "no node started the service within 15 s"; tail -n 20 "$work/n1.log" "$work/n2.log"; exit 1; }
 survivor=$([[ $owner == n1 ]] && echo n2 || echo n1)
 ip netns exec "$prefix-n3" /usr/bin/python3 lab/demo/probe.py "$vip" "$port" "$work/probe.log" &
 pids+=($!)
@@ -114,11 +115,17 @@ sleep 1.5
 status_of "$owner"
 echo; echo "client n3 gets answers from: $(awk '{print $2}' "$work/probe.log" | sort | uniq -c | xargs)"
 
-step "crashing $owner: every process in its namespace killed with -9 (daemon and service), its addresses gone"
-fault=$(date +%s%N)
-echo "$fault $owner - crash" >>"$SPLITGUARD_OWNERSHIP_LOG"
-ip netns pids "$prefix-$owner" | xargs -r kill -KILL
-ip -n "$prefix-$owner" addr flush dev "$prefix-${owner}e"
+if [[ ${DEMO_FAULT:-crash} == daemon ]]; then
+  step "killing only $owner's daemon with -9: its service is left running, its guard process must stop it before $survivor takes over"
+  fault=$(date +%s%N)
+  kill -KILL "${pids[$([[ $owner == n1 ]] && echo 0 || echo 1)]}"
+else
+  step "crashing $owner: every process in its namespace killed with -9 (daemon and service), its addresses gone"
+  fault=$(date +%s%N)
+  echo "$fault $owner - crash" >>"$SPLITGUARD_OWNERSHIP_LOG"
+  ip netns pids "$prefix-$owner" | xargs -r kill -KILL
+  ip -n "$prefix-$owner" addr flush dev "$prefix-${owner}e"
+fi
 for _ in $(seq 500); do
   awk -v t="$fault" -v s="$survivor" '$1 > t && $2 == s {found=1} END {exit !found}' "$work/probe.log" && break
   sleep 0.01

@@ -4,13 +4,20 @@
 usage: check.py PROBE_FILE OWNERSHIP_LOG FAULT_NS [CRASHED_NODE]
 The ownership log has lines "<unix ns> <node> <resource> start_invoke|start_ok|stop_invoke|stop_ok|..." and
 "<unix ns> <node> - crash" for a node whose processes were killed. Definite ownership of a resource on a node is
-[start_ok, stop_invoke]; possible ownership is [start_invoke, stop_ok] (FAULTS.md 2.16). Exit 1 on a definite overlap.
+[start_ok, stop_invoke]; possible ownership is [start_invoke, stop_ok] (FAULTS.md 2.16). A crash line ends every
+interval of that node open at that instant; a node may crash, restart and crash again. Exit 1 on a definite overlap.
+Also printed: every handover of a resource from one node to another with its stop-before-start margin (the new
+node's start_invoke minus the old node's stop_ok or crash; FAULTS.md S3), negative when they may have overlapped.
 """
 import sys
 from collections import defaultdict
 
 probe_file, own_file, fault_ns = sys.argv[1], sys.argv[2], int(sys.argv[3])
-answers = [(int(t), n) for t, n in (line.split() for line in open(probe_file) if line.strip())]
+answers = []
+for line in open(probe_file):
+    parts = line.split()
+    if len(parts) == 2 and parts[0].isdigit():  # a line being written may be cut short
+        answers.append((int(parts[0]), parts[1]))
 before = [a for a in answers if a[0] < fault_ns]
 after = [a for a in answers if a[0] >= fault_ns]
 old = before[-1][1] if before else None
@@ -21,44 +28,51 @@ if new_first:
           f"first answer from {new_first[1]} {(new_first[0] - fault_ns) / 1e6:.0f} ms after the fault")
 else:
     print("failover: no answer from another node after the fault")
-both = sum(1 for i in range(1, len(answers)) if answers[i][1] != answers[i - 1][1] and answers[i][0] - answers[i - 1][0] < 5_000_000)
 print(f"client answers: {len(before)} before the fault, {len(after)} after; owner switches seen by the client: "
       f"{sum(1 for i in range(1, len(answers)) if answers[i][1] != answers[i - 1][1])}")
 
-events = defaultdict(list)
-crashes = {}
+events = defaultdict(list)  # (node, resource) -> [(t, what)]
+crashes = defaultdict(list)  # node -> [t]
 for line in open(own_file):
     parts = line.split()
-    if len(parts) != 4:
+    if len(parts) != 4 or not parts[0].isdigit():
         continue
     t, node, rsc, what = int(parts[0]), parts[1], parts[2], parts[3]
     if what == "crash":
-        crashes[node] = t
-    else:
+        crashes[node].append(t)
+    elif rsc != "-":
         events[(node, rsc)].append((t, what))
 
-end = max([t for ev in events.values() for t, _ in ev] + list(crashes.values()) + [0]) + 1
-intervals = defaultdict(list)  # rsc -> (node, definite_start, definite_end, possible_start, possible_end)
+end = max([t for ev in events.values() for t, _ in ev] + [t for ts in crashes.values() for t in ts] + [0]) + 1
+# rsc -> [(node, definite_start or None, definite_end, possible_start, possible_end, how it ended)]
+intervals = defaultdict(list)
 for (node, rsc), ev in events.items():
-    ev.sort()
+    ev = sorted(ev + [(t, "crash") for t in crashes[node]])
     cur = None
+
+    def close(t, how):
+        intervals[rsc].append((node, cur["ds"], cur.get("de", t), cur["ps"], t, how))
+
     for t, what in ev:
         if what == "start_invoke":
-            cur = {"ps": t, "ds": None}
+            if cur is None:  # a second start of a running resource does not end its interval
+                cur = {"ps": t, "ds": None}
         elif what == "start_ok" and cur:
-            cur["ds"] = t
+            if cur["ds"] is None:
+                cur["ds"] = t
         elif what == "stop_invoke" and cur:
-            cur["de"] = t
+            cur.setdefault("de", t)
         elif what in ("stop_ok", "start_failed") and cur:
-            stop = crashes.get(node, end)
-            intervals[rsc].append((node, cur["ds"], cur.get("de", t), cur["ps"], t))
+            close(t, what)
             cur = None
-    if cur:  # still running, or killed with its node
-        stop = crashes.get(node, end)
-        intervals[rsc].append((node, cur["ds"], cur.get("de", stop), cur["ps"], stop))
+        elif what == "crash" and cur:  # killed with its node
+            close(t, "crash")
+            cur = None
+    if cur:  # still running at the end of the log
+        close(end, "running")
 
 definite = possible = 0
-for rsc, ivs in intervals.items():
+for rsc, ivs in sorted(intervals.items()):
     for i in range(len(ivs)):
         for j in range(i + 1, len(ivs)):
             a, b = ivs[i], ivs[j]
@@ -68,6 +82,14 @@ for rsc, ivs in intervals.items():
                 possible += 1
             if a[1] and b[1] and max(a[1], b[1]) < min(a[2], b[2]):
                 definite += 1
-                print(f"DEFINITE OVERLAP of {rsc}: {a[0]} and {b[0]}")
+                print(f"DEFINITE OVERLAP of {rsc}: {a[0]} and {b[0]} for {(min(a[2], b[2]) - max(a[1], b[1])) / 1e6:.1f} ms")
+    ordered = sorted(ivs, key=lambda iv: iv[3])
+    for prev, nxt in zip(ordered, ordered[1:]):
+        if prev[0] != nxt[0]:
+            if prev[5] == "running":
+                print(f"handover of {rsc}: {prev[0]} -> {nxt[0]}, {nxt[0]} start_invoke while {prev[0]} never stopped it")
+            else:
+                print(f"handover of {rsc}: {prev[0]} -> {nxt[0]}, {nxt[0]} start_invoke {(nxt[3] - prev[4]) / 1e6:+.1f} ms "
+                      f"after {prev[0]}'s {prev[5]}")
 print(f"ownership log: {sum(len(v) for v in intervals.values())} ownership intervals, definite overlaps {definite}, possible overlaps {possible}")
 sys.exit(1 if definite else 0)

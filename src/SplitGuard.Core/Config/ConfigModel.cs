@@ -51,8 +51,12 @@ public sealed record SystemConfig(int UdpPort, bool Foreground);
 /// <summary>sbp's <c>Logging</c> object.</summary>
 public sealed record LoggingConfig(string Level, string LogFile, int MaxFileSizeMb, int NoOfFile);
 
-/// <summary>sbp's <c>api</c> object; <c>group</c> is SplitGuard's addition.</summary>
-public sealed record ApiConfig(string Socket, string? Group);
+/// <summary>sbp's <c>api</c> object; <c>group</c> and <c>events_socket</c> are SplitGuard's additions.</summary>
+public sealed record ApiConfig(string Socket, string? Group)
+{
+    /// <summary>The JSON-lines event stream socket (docs/api.md), or null when disabled.</summary>
+    public string? EventsSocket { get; init; }
+}
 
 /// <summary>SplitGuard's <c>Auth</c> object: the key file that authenticates frames (mode 0600).</summary>
 public sealed record AuthConfig(string KeyFile);

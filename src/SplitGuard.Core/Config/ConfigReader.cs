@@ -10,7 +10,7 @@ internal sealed partial class ConfigReader
     internal static readonly IReadOnlyList<string> ReservedKeys = ["Resources", "Tickets", "Fencing", "Registry", "Web"];
     internal static readonly IReadOnlyList<string> SystemKeys = ["udp_port", "foreground"];
     internal static readonly IReadOnlyList<string> LoggingKeys = ["level", "logfile", "max_file_size", "no_of_file"];
-    internal static readonly IReadOnlyList<string> ApiKeys = ["socket", "group"];
+    internal static readonly IReadOnlyList<string> ApiKeys = ["socket", "group", "events_socket"];
     internal static readonly IReadOnlyList<string> AuthKeys = ["key_file"];
     internal static readonly IReadOnlyList<string> DaemonKeys = ["pid_file", "control_socket", "control_group"];
 
@@ -152,6 +152,7 @@ internal sealed partial class ConfigReader
     {
         var socket = ConfigDefaults.ApiSocket;
         string? group = null;
+        string? events = null;
         if (root.Get("api") is { } property
             && ObjectView.Open(this, property.Value, root.PathOf("api"), "the api object ({\"socket\": ..., \"group\": ...})", ApiKeys) is { } api)
         {
@@ -164,9 +165,14 @@ internal sealed partial class ConfigReader
             {
                 group = ReadGroup(g.Value, api.PathOf("group"));
             }
+
+            if (api.Get("events_socket") is { } e)
+            {
+                events = ReadPath(e.Value, api.PathOf("events_socket"), "the JSON event stream socket");
+            }
         }
 
-        return new ApiConfig(socket, group);
+        return new ApiConfig(socket, group) { EventsSocket = events };
     }
 
     private AuthConfig ReadAuth(ObjectView root)

@@ -86,7 +86,7 @@ public static class NodeIdentity
         return cfg with
         {
             Logging = cfg.Logging with { LogFile = ExpandNode(cfg.Logging.LogFile, hostname) },
-            Api = cfg.Api with { Socket = ExpandNode(cfg.Api.Socket, hostname) },
+            Api = cfg.Api with { Socket = ExpandNode(cfg.Api.Socket, hostname), EventsSocket = cfg.Api.EventsSocket is { } events ? ExpandNode(events, hostname) : null },
             Auth = cfg.Auth with { KeyFile = ExpandNode(cfg.Auth.KeyFile, hostname) },
             Daemon = cfg.Daemon with
             {

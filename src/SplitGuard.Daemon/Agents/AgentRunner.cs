@@ -24,12 +24,17 @@ public sealed class AgentRunner : IAgentRunner
     public Task<AgentResult> RunAsync(ResourceConfig resource, AgentAction action, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        ProcessAgentRunner runner = resource.Agent.Kind switch
-        {
-            AgentKind.Ocf => _ocf,
-            AgentKind.Lsb => _lsb,
-            _ => _script,
-        };
-        return runner.RunAsync(resource, action, timeout, cancellationToken);
+        return RunnerFor(resource).RunAsync(resource, action, timeout, cancellationToken);
     }
+
+    /// <summary>The command that would run <paramref name="action"/> of <paramref name="resource"/> (for the guard), or null.</summary>
+    public AgentCommand? CommandFor(ResourceConfig resource, AgentAction action, TimeSpan timeout) =>
+        RunnerFor(resource).CommandFor(resource, action, timeout);
+
+    private ProcessAgentRunner RunnerFor(ResourceConfig resource) => resource.Agent.Kind switch
+    {
+        AgentKind.Ocf => _ocf,
+        AgentKind.Lsb => _lsb,
+        _ => _script,
+    };
 }

@@ -53,6 +53,13 @@ public abstract class ProcessAgentRunner : IAgentRunner
         return ToResult(resource, action, verb, timeout, outcome);
     }
 
+    /// <summary>The command that would run <paramref name="action"/> of <paramref name="resource"/>, or null when the kind has no such action.</summary>
+    public AgentCommand? CommandFor(ResourceConfig resource, AgentAction action, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        return AgentExitCodes.Verb(Kind, action) is { } verb ? new AgentCommand(ExecutablePath(resource), [verb], Environment(resource, action, timeout)) : null;
+    }
+
     /// <summary>The variables the agent gets on top of the cleaned environment.</summary>
     protected abstract IReadOnlyDictionary<string, string> Environment(ResourceConfig resource, AgentAction action, TimeSpan timeout);
 

@@ -25,6 +25,9 @@ public sealed record DaemonSettings(
     /// <summary>The exclusive resources this node runs while it holds the lease of the first cluster (empty: heartbeats only).</summary>
     public IReadOnlyList<Core.Resources.ResourceConfig> Resources { get; init; } = [];
 
+    /// <summary>The JSON event stream socket (one object per line), or null when not enabled.</summary>
+    public string? EventsSocket { get; init; }
+
     /// <summary>Where to append the shared ownership log (FAULTS.md 2.16), from <c>$SPLITGUARD_OWNERSHIP_LOG</c>; null: none.</summary>
     public string? OwnershipLog { get; init; }
 }

@@ -27,6 +27,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
     private readonly List<Action<LinkEvent>> _subscribers = [];
     private readonly TwoNodeLease? _lease;
     private readonly ResourceManager? _resources;
+    private readonly Guard? _guard;
     private readonly ushort _leaseCluster;
     private readonly ushort _leasePeer;
     private readonly TimeSpan _leaseTick;
@@ -34,6 +35,8 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
     private UdpTransport? _udp;
     private IcmpTransport? _icmp;
     private ControlServer? _control;
+    private SbpApiServer? _api;
+    private EventStreamServer? _events;
 
     public SplitGuardDaemon(DaemonSettings settings, ILoggerFactory loggers)
     {
@@ -52,7 +55,10 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
             _lease = new TwoNodeLease(membership.LocalNode, options, Now());
             _leaseTick = links.Min(l => l.Config.Interval) / 2;
             var name = first.Members.First(m => m.Id == membership.LocalNode).Hostname;
-            _resources = new ResourceManager(settings.Resources, new AgentRunner(), new OwnershipLog(settings.OwnershipLog, name), _log);
+            var runner = new AgentRunner();
+            _resources = new ResourceManager(settings.Resources, runner, new OwnershipLog(settings.OwnershipLog, name), _log);
+            _guard = new Guard(settings.PidFile + ".guard.sh", name, settings.Resources, runner, options.Detection,
+                links.Min(l => l.Config.Interval), settings.OwnershipLog, _log);
         }
     }
 
@@ -94,9 +100,17 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
 
         _udp = new UdpTransport(_engine.UdpLocalAddresses, _settings.Config.System.UdpPort, Deliver, _log);
         _control = new ControlServer(_settings.ControlSocket, _settings.Config.Daemon.ControlGroup, HandleControl, _log);
+        _api = new SbpApiServer(_settings.ApiSocket, _settings.Config.Api.Group, this, _log);
+        if (_settings.EventsSocket is { } eventsPath)
+        {
+            _events = new EventStreamServer(eventsPath, _settings.Config.Api.Group, this, _log);
+        }
+
         _udp.Start();
         _icmp?.Start();
         _control.Start();
+        _api.Start();
+        _events?.Start();
         Log.Ready(_log, _engine.Links.Count(), _settings.ControlSocket);
         SystemdNotifier.Notify("READY=1\nSTATUS=heartbeating");
 
@@ -226,6 +240,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
 
         _decision = decision;
         _resources.Apply(decision.Run);
+        _guard!.Beat(now, _resources.Active);
     }
 
     private void Send(List<OutgoingFrame> sends)
@@ -320,6 +335,9 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
     {
         _resources?.StopAndWait(TimeSpan.FromSeconds(30));
         _resources?.Dispose();
+        _guard?.Dispose();
+        _api?.Dispose();
+        _events?.Dispose();
         _control?.Dispose();
         _udp?.Dispose();
         _icmp?.Dispose();

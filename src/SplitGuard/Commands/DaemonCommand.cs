@@ -55,6 +55,7 @@ internal static class DaemonCommand
             var settings = new DaemonSettings(config, context.Path, context.Memberships, context.NodeName, config.Daemon.PidFile, config.Daemon.ControlSocket, config.Api.Socket, key)
             {
                 Resources = context.Resources,
+                EventsSocket = config.Api.EventsSocket,
                 OwnershipLog = Environment.GetEnvironmentVariable("SPLITGUARD_OWNERSHIP_LOG"),
             };
             using var stop = new CancellationTokenSource();

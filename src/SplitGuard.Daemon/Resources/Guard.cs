@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using SplitGuard.Core.Resources;
+using SplitGuard.Daemon.Agents;
+
+namespace SplitGuard.Daemon.Resources;
+
+/// <summary>
+/// A small watchdog process beside the daemon (as sbd has): a bash script that reads a line from the daemon every
+/// interval. When the daemon dies (end of file: kill -9, crash, out of memory) or stalls (no line for the detection
+/// time: SIGSTOP, a freeze) while its resources were active, the guard stops them itself, in reverse order, each
+/// stop killed after its timeout, so they are down before the daemon's lease ends and the peer takes over.
+/// </summary>
+public sealed class Guard : IDisposable
+{
+    private readonly string _scriptPath;
+    private readonly ILogger _log;
+    private readonly TimeSpan _every;
+    private Process? _process;
+    private TimeSpan? _lastWrite;
+
+    public Guard(string scriptPath, string node, IReadOnlyList<ResourceConfig> resources, AgentRunner runner, TimeSpan stallTimeout, TimeSpan every, string? ownershipLog, ILogger log)
+    {
+        _scriptPath = scriptPath;
+        _log = log;
+        _every = every;
+        File.WriteAllText(scriptPath, Script(node, resources, runner, stallTimeout, ownershipLog));
+        File.SetUnixFileMode(scriptPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
+    /// <summary>Tells the guard the daemon is alive and whether resources are active; restarts a guard that went away.</summary>
+    public void Beat(TimeSpan now, bool active)
+    {
+        if (_lastWrite is { } last && now - last < _every)
+        {
+            return;
+        }
+
+        _lastWrite = now;
+        try
+        {
+            if (_process is null || _process.HasExited)
+            {
+                if (_process is not null)
+                {
+                    _log.LogWarning("guard process exited (code {Code}); starting a new one", _process.ExitCode);
+                    _process.Dispose();
+                }
+
+                _process = Start();
+            }
+
+            _process.StandardInput.WriteLine(active ? "active" : "idle");
+            _process.StandardInput.Flush();
+        }
+        catch (IOException e)
+        {
+            _log.LogWarning("guard process unreachable ({Error}); starting a new one", e.Message);
+            _process?.Dispose();
+            _process = null;
+        }
+    }
+
+    private Process Start()
+    {
+        var start = new ProcessStartInfo("/bin/bash") { UseShellExecute = false, RedirectStandardInput = true };
+        start.ArgumentList.Add(_scriptPath);
+        var process = Process.Start(start) ?? throw new IOException("cannot start the guard process");
+        _log.LogInformation("guard process {Pid} watches this daemon ({Script})", process.Id, _scriptPath);
+        return process;
+    }
+
+    /// <summary>Clean stop: the daemon has stopped its resources itself; the guard exits without acting.</summary>
+    public void Dispose()
+    {
+        try
+        {
+            if (_process is { HasExited: false })
+            {
+                _process.StandardInput.WriteLine("exit");
+                _process.StandardInput.Flush();
+                _process.WaitForExit(2000);
+            }
+        }
+        catch (IOException)
+        {
+            // Already gone.
+        }
+
+        _process?.Dispose();
+        try
+        {
+            File.Delete(_scriptPath);
+        }
+        catch (IOException)
+        {
+            // Best effort.
+        }
+    }
+
+    private static string Script(string node, IReadOnlyList<ResourceConfig> resources, AgentRunner runner, TimeSpan stallTimeout, string? ownershipLog)
+    {
+        var text = new StringBuilder();
+        text.Append("#!/bin/bash\n# SplitGuard guard for node ").Append(node).Append(": written by the daemon, removed on clean exit.\n");
+        text.Append("log=").Append(Quote(ownershipLog ?? string.Empty)).Append('\n');
+        text.Append("mark() { [[ -n $log ]] && echo \"$(date +%s%N) ").Append(node).Append(" $1 $2\" >>\"$log\"; }\n");
+        text.Append("stop_all() {\n");
+        for (int i = resources.Count - 1; i >= 0; i--)
+        {
+            var resource = resources[i];
+            if (runner.CommandFor(resource, AgentAction.Stop, resource.Timeouts.Stop) is not { } command)
+            {
+                continue;
+            }
+
+            var seconds = Math.Max(1, (int)Math.Ceiling(resource.Timeouts.Stop.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            text.Append("  mark ").Append(Quote(resource.Name)).Append(" stop_invoke\n");
+            text.Append("  env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C");
+            foreach (var (key, value) in command.Environment)
+            {
+                text.Append(' ').Append(Quote(key + "=" + value));
+            }
+
+            text.Append(" timeout -s KILL ").Append(seconds).Append(" /usr/bin/setsid ").Append(Quote(command.Executable));
+            foreach (var arg in command.Arguments)
+            {
+                text.Append(' ').Append(Quote(arg));
+            }
+
+            text.Append(" </dev/null >/dev/null 2>&1 && mark ").Append(Quote(resource.Name)).Append(" stop_ok || mark ").Append(Quote(resource.Name)).Append(" stop_failed\n");
+        }
+
+        text.Append("}\n");
+        var timeout = stallTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
+        text.Append("state=idle\n");
+        text.Append("while true; do\n");
+        text.Append("  if read -r -t ").Append(timeout).Append(" line; then\n");
+        text.Append("    case $line in exit) exit 0 ;; active|idle) state=$line ;; esac\n");
+        text.Append("  else\n");
+        text.Append("    rc=$?\n");
+        text.Append("    if [[ $state == active ]]; then\n");
+        text.Append("      if (( rc > 128 )); then why=stalled; else why=gone; fi\n");
+        text.Append("      echo \"splitguard guard: the daemon is $why; stopping its resources\" >&2\n");
+        text.Append("      stop_all\n");
+        text.Append("    fi\n");
+        text.Append("    (( rc > 128 )) || exit 0\n");
+        text.Append("    state=idle\n");
+        text.Append("    exit 0\n");
+        text.Append("  fi\n");
+        text.Append("done\n");
+        return text.ToString();
+    }
+
+    private static string Quote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+}
