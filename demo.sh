@@ -115,6 +115,20 @@ sleep 1.5
 status_of "$owner"
 echo; echo "client n3 gets answers from: $(awk '{print $2}' "$work/probe.log" | sort | uniq -c | xargs)"
 
+step "manual switchover (pha's offline): \`splitguard offline --for 3\` on $owner"
+switch=$(date +%s%N)
+status_of "$owner" >/dev/null
+ip netns exec "$prefix-$owner" dotnet "$sg_dll" offline --for 3 --config "$work/cluster.json" --node "$owner"
+for _ in $(seq 500); do
+  awk -v t="$switch" -v s="$survivor" '$1 > t && $2 == s {found=1} END {exit !found}' "$work/probe.log" && break
+  sleep 0.01
+done
+first=$(awk -v t="$switch" -v s="$survivor" '$1 > t && $2 == s {print $1; exit}' "$work/probe.log")
+echo "the client got its first answer from $survivor $(( (first - switch) / 1000000 )) ms after the command (no lease wait: $owner released)"
+owner_was=$owner; owner=$survivor; survivor=$owner_was
+sleep 3.5
+echo "$survivor is ONLINE again and stays follower: $(status_of "$survivor" --json | grep -o '"why": "[^"]*"')"
+
 if [[ ${DEMO_FAULT:-crash} == daemon ]]; then
   step "killing only $owner's daemon with -9: its service is left running, its guard process must stop it before $survivor takes over"
   fault=$(date +%s%N)

@@ -6,4 +6,9 @@ root.Subcommands.Add(DaemonCommand.Create());
 root.Subcommands.Add(StatusCommand.Create());
 root.Subcommands.Add(ConfigCommand.Create());
 root.Subcommands.Add(KeygenCommand.Create());
+foreach (var command in OperatorCommands.Create())
+{
+    root.Subcommands.Add(command);
+}
+
 return root.Parse(args).Invoke();

@@ -32,6 +32,10 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
     private readonly ushort _leasePeer;
     private readonly TimeSpan _leaseTick;
     private OwnershipDecision _decision;
+    private PeerObservation _observation;
+    private volatile bool _stopRequested;
+    private bool _operatorIneligible;
+    private TimeSpan? _offlineUntil;
     private UdpTransport? _udp;
     private IcmpTransport? _icmp;
     private ControlServer? _control;
@@ -123,7 +127,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
         {
             while (true)
             {
-                if (stop.IsCancellationRequested && !stopping)
+                if ((stop.IsCancellationRequested || _stopRequested) && !stopping)
                 {
                     // Stopping the daemon stops its resources first (DESIGN rule 8): release the lease, announce OFFLINE,
                     // keep heartbeating until they are down and the peer has seen it, then leave.
@@ -154,7 +158,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
                     deadline = _engine.Tick(now, sends, events);
                     if (_lease is not null)
                     {
-                        Decide(now, stop.IsCancellationRequested || stopping);
+                        Decide(now, stopping);
                         var next = now + _leaseTick;
                         deadline = next < deadline ? next : deadline;
                     }
@@ -227,8 +231,17 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
 
     private void Decide(TimeSpan now, bool stopping)
     {
-        _lease!.Eligible = !stopping;
+        if (_offlineUntil is { } until && now >= until)
+        {
+            _offlineUntil = null;
+            _operatorIneligible = false;
+            _engine.Status = Protocol.Heartbeat.NodeStatus.Online;
+            _log.LogInformation("offline period over: this node is ONLINE again");
+        }
+
+        _lease!.Eligible = !stopping && !_operatorIneligible;
         var observation = _engine.Peer(_leaseCluster, _leasePeer).Observe(now);
+        _observation = observation;
         bool active = _resources!.Active;
         var decision = _lease.Decide(now, observation, active);
         _engine.SetLease(_leaseCluster, decision.Term, decision.Holder, active);
@@ -319,6 +332,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
                             ["resources"] = _resources!.State,
                             ["resource_failures"] = _resources.Failures,
                             ["takeover_after_ms"] = _lease.Options.TakeoverAfter.TotalMilliseconds,
+                            ["evidence"] = Evidence(Now()),
                         };
                     }
                     return report;
@@ -326,9 +340,82 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
 
             case "ping":
                 return new JsonObject { ["ok"] = true, ["pid"] = Environment.ProcessId };
+            case "standby" or "online" or "offline":
+                return SetAvailability(command, request["for_s"]?.GetValue<double>());
+            case "stop":
+                if (request["leave_running"]?.GetValue<bool>() == true)
+                {
+                    return ControlServer.Error("refused: leaving resources running is not supported yet (the peer cannot be told to hold off, so it would start them too); run `splitguard stop` to stop them with the daemon");
+                }
+
+                _stopRequested = true;
+                _wake.Set();
+                return new JsonObject { ["ok"] = true, ["message"] = "stopping: resources first, then the daemon" };
             default:
-                return ControlServer.Error($"unknown command '{command}'; known: status, ping");
+                return ControlServer.Error($"unknown command '{command}'; known: status, ping, standby, online, offline, stop");
         }
+    }
+
+    private JsonObject SetAvailability(string command, double? seconds)
+    {
+        if (_lease is null)
+        {
+            return ControlServer.Error("this node runs no resources (no Resources section): nothing to switch over");
+        }
+
+        lock (_gate)
+        {
+            _offlineUntil = null;
+            switch (command)
+            {
+                case "online":
+                    _operatorIneligible = false;
+                    _engine.Status = Protocol.Heartbeat.NodeStatus.Online;
+                    break;
+                case "standby":
+                    _operatorIneligible = true;
+                    _engine.Status = Protocol.Heartbeat.NodeStatus.Standby;
+                    break;
+                default:
+                    _operatorIneligible = true;
+                    _engine.Status = Protocol.Heartbeat.NodeStatus.Offline;
+                    _offlineUntil = Now() + TimeSpan.FromSeconds(seconds is > 0 ? seconds.Value : 30);
+                    break;
+            }
+        }
+
+        _log.LogInformation("operator: {Command}{For}", command, command == "offline" ? $" for {(seconds is > 0 ? seconds.Value : 30)} s" : string.Empty);
+        _wake.Set();
+        return new JsonObject
+        {
+            ["ok"] = true,
+            ["message"] = command switch
+            {
+                "online" => "ONLINE: this node may own resources again",
+                "standby" => "STANDBY: this node releases the lease and stops its resources; the peer takes over",
+                _ => $"OFFLINE for {(seconds is > 0 ? seconds.Value : 30)} s: switchover to the peer; ONLINE again afterwards",
+            },
+        };
+    }
+
+    private JsonObject Evidence(TimeSpan now)
+    {
+        var o = _observation;
+        return new JsonObject
+        {
+            ["peer"] = o.Peer,
+            ["peer_heard"] = o.Heard,
+            ["peer_last_heard_ms"] = o.LastHeard is { } heard ? Math.Round((now - heard).TotalMilliseconds) : null,
+            ["peer_hears_me"] = o.HearsMe,
+            ["peer_term"] = o.PeerTerm,
+            ["peer_holder"] = o.PeerHolder,
+            ["peer_running"] = o.PeerRunning,
+            ["peer_status"] = o.PeerStatus?.ToString().ToUpperInvariant(),
+            ["witness_configured"] = o.HasWitness,
+            ["witness_relay_worked"] = o.RelayHealthy,
+            ["witness_answers_for_ms"] = o.WitnessSince is { } since ? Math.Round((now - since).TotalMilliseconds) : null,
+            ["lease_last_evidence_ms"] = Math.Round((now - _lease!.LastEvidence).TotalMilliseconds),
+        };
     }
 
     public void Dispose()

@@ -15,7 +15,8 @@ internal static class StatusCommand
         var node = CommonOptions.Node();
         var json = new Option<bool>("--json") { Description = "Print the status document as JSON (schema in docs/operations.md)" };
         var socket = new Option<string?>("--control-socket") { Description = "The daemon's control socket (default: from the config)" };
-        var command = new Command("status", "Show clusters, peers, paths and links of the running daemon") { config, node, json, socket };
+        var why = new Option<bool>("--why") { Description = "Show the evidence behind the last ownership decision" };
+        var command = new Command("status", "Show clusters, peers, paths and links of the running daemon") { config, node, json, socket, why };
         command.SetAction(parse =>
         {
             try
@@ -26,6 +27,14 @@ internal static class StatusCommand
                 {
                     Console.Error.WriteLine($"splitguard: {status["error"]}");
                     return 1;
+                }
+
+                if (parse.GetValue(why) && !parse.GetValue(json))
+                {
+                    Console.WriteLine(status["ownership"] is JsonObject own
+                        ? $"{own["why"]}\n{own["evidence"]!.ToJsonString(new JsonSerializerOptions { WriteIndented = true })}"
+                        : "this node runs no resources: no ownership decisions");
+                    return 0;
                 }
 
                 Console.WriteLine(parse.GetValue(json) ? status.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) : Render(status));

@@ -1,0 +1,61 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using SplitGuard.Daemon.Api;
+
+namespace SplitGuard.Commands;
+
+/// <summary><c>standby</c>, <c>online</c>, <c>offline [--for S]</c>, <c>stop [--leave-running]</c>: requests to the running daemon.</summary>
+internal static class OperatorCommands
+{
+    public static IEnumerable<Command> Create()
+    {
+        yield return Simple("standby", "Stop owning: release the lease and stop resources here; the peer takes over", _ => new JsonObject { ["command"] = "standby" });
+        yield return Simple("online", "Be willing to own resources again (after standby or offline)", _ => new JsonObject { ["command"] = "online" });
+
+        var seconds = new Option<double>("--for") { Description = "Seconds to stay offline (default 30, as pha)", DefaultValueFactory = _ => 30 };
+        var offline = Simple("offline", "Manual switchover (pha): go OFFLINE for a while, the peer takes over; ONLINE again afterwards",
+            parse => new JsonObject { ["command"] = "offline", ["for_s"] = parse.GetValue(seconds) });
+        offline.Options.Add(seconds);
+        yield return offline;
+
+        var leave = new Option<bool>("--leave-running") { Description = "Leave the resources running (maintenance); refused today, see docs/ownership.md" };
+        var stop = Simple("stop", "Stop this node's resources, then the daemon",
+            parse => new JsonObject { ["command"] = "stop", ["leave_running"] = parse.GetValue(leave) });
+        stop.Options.Add(leave);
+        yield return stop;
+    }
+
+    private static Command Simple(string name, string description, Func<ParseResult, JsonObject> request)
+    {
+        var config = CommonOptions.Config();
+        var node = CommonOptions.Node();
+        var command = new Command(name, description) { config, node };
+        command.SetAction(parse =>
+        {
+            try
+            {
+                var socket = ConfigContext.Load(parse.GetValue(config), parse.GetValue(node), Console.Error).Config.Daemon.ControlSocket;
+                var response = ControlClient.Send(socket, request(parse), TimeSpan.FromSeconds(5));
+                if (response["ok"]?.GetValue<bool>() != true)
+                {
+                    Console.Error.WriteLine($"splitguard: {response["error"]}");
+                    return 1;
+                }
+
+                Console.WriteLine(response["message"]?.ToString() ?? "ok");
+                return 0;
+            }
+            catch (CommandException e)
+            {
+                Console.Error.WriteLine($"splitguard: {e.Message}");
+                return e.ExitCode;
+            }
+            catch (IOException e)
+            {
+                Console.Error.WriteLine($"splitguard: {e.Message}");
+                return 3;
+            }
+        });
+        return command;
+    }
+}
