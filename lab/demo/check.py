@@ -43,7 +43,8 @@ for line in open(own_file):
     elif rsc != "-":
         events[(node, rsc)].append((t, what))
 
-end = max([t for ev in events.values() for t, _ in ev] + [t for ts in crashes.values() for t in ts] + [0]) + 1
+# the end of the observation: what still runs at the end of the log ran at least until the client's last answer
+end = max([t for ev in events.values() for t, _ in ev] + [t for ts in crashes.values() for t in ts] + [a[0] for a in answers[-1:]] + [0]) + 1
 # rsc -> [(node, definite_start or None, definite_end, possible_start, possible_end, how it ended)]
 intervals = defaultdict(list)
 for (node, rsc), ev in events.items():

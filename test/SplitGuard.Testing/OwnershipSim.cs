@@ -58,6 +58,22 @@ public sealed class OwnershipSim
         }
     }
 
+    private readonly Dictionary<SimNode, TimeSpan> _frozenSince = [];
+
+    /// <summary>Freezes (SIGSTOP) or thaws a node; while frozen its guard may stop its resources.</summary>
+    public void Pause(SimNode node, bool paused)
+    {
+        node.Paused = paused;
+        if (paused)
+        {
+            _frozenSince[node] = Net.Clock.Now;
+        }
+        else
+        {
+            _frozenSince.Remove(node);
+        }
+    }
+
     /// <summary>Runs and checks after every 1 ms step.</summary>
     public void Run(TimeSpan duration)
     {
@@ -65,6 +81,11 @@ public sealed class OwnershipSim
         while (Net.Clock.Now < until)
         {
             Net.Run(TimeSpan.FromMilliseconds(1));
+            foreach (var (node, since) in _frozenSince)
+            {
+                (node == N1 ? O1 : O2).GuardCheck(Net.Clock.Now, since, Options.Detection);
+            }
+
             if (O1.Active && O2.Active)
             {
                 PossibleOverlapSteps++;

@@ -40,11 +40,33 @@ public sealed class SimOwner
 
     public int Starts { get; private set; }
 
+    /// <summary>When set, every change of decision or resource state is appended (for replaying a failing seed).</summary>
+    public List<string>? Trace { get; set; }
+
     /// <summary>Active (possible owner): starting, started or stopping.</summary>
     public bool Active => State != ResourceState.Stopped;
 
     /// <summary>Definite owner: started.</summary>
     public bool Started => State == ResourceState.Started;
+
+    /// <summary>
+    /// The guard process: the daemon tells it, with every beat, when its lease stops being renewable (last evidence
+    /// plus the detection time). If the node is frozen past that point with its resources active, the guard stops
+    /// them (they are down <see cref="StopTime"/> later). Called by the simulation for paused nodes.
+    /// </summary>
+    public void GuardCheck(TimeSpan now, TimeSpan frozenSince, TimeSpan detection)
+    {
+        var deadline = Lease.Holder != 0 ? Lease.LastEvidence + detection : frozenSince;
+        if (State is ResourceState.Starting or ResourceState.Started && now >= deadline)
+        {
+            State = ResourceState.Stopping;
+            _transitionEnd = now + StopTime;
+        }
+        else if (State == ResourceState.Stopping && now >= _transitionEnd)
+        {
+            State = ResourceState.Stopped;
+        }
+    }
 
     /// <summary>A crashed node's resources die with it.</summary>
     public void Crash() => State = ResourceState.Stopped;
@@ -57,7 +79,8 @@ public sealed class SimOwner
         }
 
         var observation = _node.Engine.Peer(1, _peer).Observe(now);
-        Last = Lease.Decide(now, observation, Active);
+        var before = (Last.Run, Last.Holder, Last.Term, State);
+        Last = Lease.Decide(now, observation, Active, _node.Engine.LastStall);
         if (Last.Run && State == ResourceState.Stopped)
         {
             State = ResourceState.Starting;
@@ -71,5 +94,9 @@ public sealed class SimOwner
         }
 
         _node.Engine.SetLease(1, Last.Term, Last.Holder, Active);
+        if (Trace is not null && before != (Last.Run, Last.Holder, Last.Term, State))
+        {
+            Trace.Add($"{now.TotalMilliseconds:0} {_node.Name}: run={Last.Run} term={Last.Term} holder={Last.Holder} state={State} heard={observation.Heard} hearsMe={observation.HearsMe} peer=({observation.PeerTerm},{observation.PeerHolder},{observation.PeerRunning}) witness={(observation.WitnessSince is { } w ? (now - w).TotalMilliseconds : -1):0} :: {Last.Reason}");
+        }
     }
 }

@@ -67,6 +67,9 @@ public sealed partial class HeartbeatEngine
 
     public DropCounters Drops { get; } = new();
 
+    /// <summary>When the last stall was noticed (null: never). Evidence older than this is not to be trusted by the lease.</summary>
+    public TimeSpan? LastStall { get; private set; }
+
     /// <summary>Late ticks charged as stalls so far.</summary>
     public long SlowTicks { get; private set; }
 
@@ -126,6 +129,7 @@ public sealed partial class HeartbeatEngine
         }
 
         SlowTicks++;
+        LastStall = now;
         _expectedWake = now;
         foreach (var link in _links.Values)
         {

@@ -14,14 +14,21 @@ public sealed partial class LinkMonitor
 
     public HopState Hop { get; private set; }
 
+    /// <summary>When the witness last answered one of this node's own ICMP_HOP probes (a proven round trip), or null.</summary>
+    public TimeSpan? LastHopReply => _hopLastReply == Never ? null : _hopLastReply;
+
     public TimeSpan HopSince { get; private set; }
 
     public long HopSent { get; private set; }
 
     public long HopReceived { get; private set; }
 
-    /// <summary>True when the hop check is running and a probe is due at <paramref name="now"/>.</summary>
-    public bool HopProbeDue(TimeSpan now) => Hop != HopState.Inactive && now >= _hopNextSend;
+    /// <summary>
+    /// True when an ICMP_HOP probe is due. icmp links probe the witness every interval even while in service, so the
+    /// owner's lease has fresh round-trip evidence the moment the relay breaks; the hop state (and sbp's 303 messages)
+    /// only changes while the link is not in service.
+    /// </summary>
+    public bool HopProbeDue(TimeSpan now) => Type == LinkType.Icmp && Witness is not null && now >= _hopNextSend;
 
     /// <summary>Builds the next ICMP_HOP probe: a frame addressed to ourselves that the witness echoes back to us.</summary>
     public HeartbeatFrame NextHopProbe(TimeSpan now, ulong incarnation, NodeStatus status)
@@ -83,7 +90,6 @@ public sealed partial class LinkMonitor
             Hop = HopState.Probing;
             HopSince = now;
             _hopActiveSince = now;
-            _hopNextSend = now;
             return;
         }
 
@@ -109,12 +115,17 @@ public sealed partial class LinkMonitor
 
     private TimeSpan HopDeadline()
     {
-        if (Hop == HopState.Inactive)
+        if (Type != LinkType.Icmp)
         {
             return Never;
         }
 
         var deadline = _hopNextSend;
+        if (Hop == HopState.Inactive)
+        {
+            return deadline;
+        }
+
         var expiry = Max(_hopActiveSince, _hopLastReply == Never ? _hopActiveSince : _hopLastReply) + DetectionTime + TimeSpan.FromTicks(1);
         return expiry < deadline ? expiry : deadline;
     }

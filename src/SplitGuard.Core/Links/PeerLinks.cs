@@ -50,7 +50,11 @@ public sealed class PeerLinks
             if (link.RxFresh(now))
             {
                 hearsMe |= (link.PeerFlags & Protocol.Heartbeat.HeartbeatFrame.FlagPeerHeard) != 0;
-                if (freshest is null || link.LastReceived > freshest.LastReceived)
+
+                // The peer's lease view: the highest term any fresh link carries (a link's last frame may be older than
+                // another's: after a stall every queued frame arrives at the same instant), then the latest frame.
+                if (freshest is null || link.PeerLeaseTerm > freshest.PeerLeaseTerm
+                    || (link.PeerLeaseTerm == freshest.PeerLeaseTerm && link.LastReceived > freshest.LastReceived))
                 {
                     freshest = link;
                 }
@@ -58,6 +62,7 @@ public sealed class PeerLinks
         }
 
         TimeSpan? witnessSince = null;
+        TimeSpan? roundTrip = null;
         bool hasWitness = false;
         bool relayHealthy = false;
         foreach (var link in Links)
@@ -69,6 +74,11 @@ public sealed class PeerLinks
 
             hasWitness = true;
             relayHealthy |= link.EverInService;
+            if (link.LastHopReply is { } reply && (roundTrip is null || reply > roundTrip))
+            {
+                roundTrip = reply;
+            }
+
             if (link.WitnessReachableSince(now) is { } since && (witnessSince is null || since < witnessSince))
             {
                 witnessSince = since;
@@ -86,7 +96,8 @@ public sealed class PeerLinks
             freshest?.PeerStatus,
             hasWitness,
             relayHealthy,
-            witnessSince);
+            witnessSince,
+            roundTrip);
     }
 
     /// <summary>Recomputes each path from its links; appends an event for every change sbp would report.</summary>

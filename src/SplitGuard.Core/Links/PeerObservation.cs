@@ -14,6 +14,7 @@ namespace SplitGuard.Core.Links;
 /// <param name="HasWitness">There is an icmp link (a witness) to this peer.</param>
 /// <param name="RelayHealthy">The witness relay has worked at least once since start (not filtered).</param>
 /// <param name="WitnessSince">Since when the witness answers this node without a gap, or null when it does not now.</param>
+/// <param name="WitnessRoundTrip">When the witness last answered this node's own probe (proof of both directions), or null.</param>
 public readonly record struct PeerObservation(
     ushort Peer,
     bool Heard,
@@ -25,4 +26,5 @@ public readonly record struct PeerObservation(
     NodeStatus? PeerStatus,
     bool HasWitness,
     bool RelayHealthy,
-    TimeSpan? WitnessSince);
+    TimeSpan? WitnessSince,
+    TimeSpan? WitnessRoundTrip = null);

@@ -20,6 +20,7 @@ public sealed class TwoNodeLease
     private readonly LeaseOptions _options;
     private readonly TimeSpan _started;
     private TimeSpan _lastEvidence;
+    private bool _startCleared;
 
     public TwoNodeLease(ushort self, LeaseOptions options, TimeSpan now, uint persistedTerm = 0)
     {
@@ -44,13 +45,22 @@ public sealed class TwoNodeLease
     public bool Eligible { get; set; } = true;
 
     /// <summary>Decides at <paramref name="now"/>. <paramref name="resourcesActive"/>: this node's resources are starting, started or stopping.</summary>
-    public OwnershipDecision Decide(TimeSpan now, in PeerObservation peer, bool resourcesActive)
+    /// <param name="lastStall">When this node last noticed it had stalled (GC pause, SIGSTOP): evidence from before, and
+    /// frames that may have waited in its queues during the stall, no longer renew the lease (the node doubts itself).</param>
+    public OwnershipDecision Decide(TimeSpan now, in PeerObservation peer, bool resourcesActive, TimeSpan? lastStall = null)
     {
         AdoptPeerView(peer);
 
         if (Holder == _self)
         {
-            return DecideAsHolder(now, peer, resourcesActive);
+            return DecideAsHolder(now, peer, resourcesActive, lastStall);
+        }
+
+        if (Holder == peer.Peer && peer.Heard && peer.PeerTerm == Term && peer.PeerHolder == _self)
+        {
+            // Each side names the other as holder of the same term (both claimed, both released, each adopted the
+            // other's claim). Nobody holds it: forget it, and the tie-break winner claims a new term below.
+            Holder = 0;
         }
 
         if (Holder != 0 && peer.Heard)
@@ -80,39 +90,27 @@ public sealed class TwoNodeLease
             return Claim(now, $"no holder; claimed with node {peer.Peer} heard ({(peerEligible ? "tie-break won" : $"peer is {peer.PeerStatus}")})");
         }
 
-        if (!peer.HasWitness)
+        if (TakeoverBlocked(now, peer) is { } wait)
         {
-            return new OwnershipDecision(false, Term, Holder, $"node {peer.Peer} is silent and there is no witness: two nodes are not a majority, not taking over");
-        }
-
-        if (!peer.RelayHealthy)
-        {
-            return new OwnershipDecision(false, Term, Holder, "the witness relay never worked (filtered?): a silent peer cannot be told from a partition, not taking over");
+            return new OwnershipDecision(false, Term, Holder, wait);
         }
 
         var silentSince = peer.LastHeard ?? _started;
-        if (now - silentSince < _options.TakeoverAfter)
-        {
-            return new OwnershipDecision(false, Term, Holder, $"node {peer.Peer} silent for {(now - silentSince).TotalMilliseconds:0} ms; taking over after {_options.TakeoverAfter.TotalMilliseconds:0} ms");
-        }
-
-        if (peer.WitnessSince is not { } witnessSince || now - witnessSince < _options.TakeoverAfter)
-        {
-            return new OwnershipDecision(false, Term, Holder, peer.WitnessSince is null
-                ? "peer silent and the witness does not answer: this node is the isolated one"
-                : "peer silent; waiting for the witness to answer continuously for the takeover time");
-        }
-
         return Claim(now, $"node {peer.Peer} silent for {(now - silentSince).TotalMilliseconds:0} ms while the witness answered this node throughout: took over");
     }
 
-    private OwnershipDecision DecideAsHolder(TimeSpan now, in PeerObservation peer, bool resourcesActive)
+    private OwnershipDecision DecideAsHolder(TimeSpan now, in PeerObservation peer, bool resourcesActive, TimeSpan? lastStall)
     {
         bool acked = peer.Heard && peer.HearsMe && peer.PeerTerm == Term && peer.PeerHolder == _self;
-        bool witness = !peer.Heard && peer.HasWitness && peer.RelayHealthy && peer.WitnessSince is not null;
-        if (acked || witness)
+
+        // Evidence is stamped with the time it arrived, not the time it is looked at: a frame from the peer that hears
+        // this node and acknowledges its lease, or the witness answering this node's own probe (a round trip: a relayed
+        // frame proves only the witness-to-us direction). After a stall, evidence that may have waited in a queue
+        // during it (anything not clearly newer than the stall) does not count: the stalled node doubts itself.
+        Renew(acked ? peer.LastHeard : null, lastStall);
+        if (peer.HasWitness && peer.RelayHealthy)
         {
-            _lastEvidence = now;
+            Renew(peer.WitnessRoundTrip, lastStall);
         }
 
         if (!Eligible)
@@ -124,6 +122,31 @@ public sealed class TwoNodeLease
         {
             // Self-fence: stop now so the resources are down before the lease ends.
             return Release(now, $"no evidence for {(now - _lastEvidence).TotalMilliseconds:0} ms (peer ack or witness): lease not renewed, stopping");
+        }
+
+        if (!_startCleared && !resourcesActive)
+        {
+            // Start only once it is known that the peer runs nothing: it acknowledged this term and says so, or it has
+            // been silent long enough (with the witness answering here) that it has stopped whatever it ran.
+            if (acked && !peer.PeerRunning)
+            {
+                _startCleared = true;
+            }
+            else if (!peer.Heard && TakeoverBlocked(now, peer) is { } wait)
+            {
+                return new OwnershipDecision(false, Term, Holder, $"holding term {Term}; the peer went silent before acknowledging: {wait}");
+            }
+            else if (!peer.Heard)
+            {
+                _startCleared = true;
+            }
+        }
+
+        if (peer.Heard && !peer.PeerRunning && _startCleared && resourcesActive)
+        {
+            // Already running on a valid lease: a peer that has not acknowledged yet (it just joined, or woke up) does
+            // not make this node stop; it adopts the term from our frames. Only a peer that runs something does.
+            return new OwnershipDecision(true, Term, Holder, acked ? $"holder of term {Term}, acknowledged by node {peer.Peer}" : $"holder of term {Term}; node {peer.Peer} joined, waiting for its acknowledgement");
         }
 
         if (peer.Heard && (peer.PeerRunning || peer.PeerTerm != Term || peer.PeerHolder != _self))
@@ -162,11 +185,49 @@ public sealed class TwoNodeLease
         }
     }
 
+    private void Renew(TimeSpan? evidence, TimeSpan? lastStall)
+    {
+        if (evidence is { } at && at > _lastEvidence && (lastStall is not { } stall || at - stall >= _options.Interval))
+        {
+            _lastEvidence = at;
+        }
+    }
+
+    /// <summary>Why a silent peer may not be taken over from yet, or null when it may.</summary>
+    private string? TakeoverBlocked(TimeSpan now, in PeerObservation peer)
+    {
+        if (!peer.HasWitness)
+        {
+            return $"node {peer.Peer} is silent and there is no witness: two nodes are not a majority, not taking over";
+        }
+
+        if (!peer.RelayHealthy)
+        {
+            return "the witness relay never worked (filtered?): a silent peer cannot be told from a partition, not taking over";
+        }
+
+        var silentSince = peer.LastHeard ?? _started;
+        if (now - silentSince < _options.TakeoverAfter)
+        {
+            return $"node {peer.Peer} silent for {(now - silentSince).TotalMilliseconds:0} ms; taking over after {_options.TakeoverAfter.TotalMilliseconds:0} ms";
+        }
+
+        if (peer.WitnessSince is not { } witnessSince || now - witnessSince < _options.TakeoverAfter)
+        {
+            return peer.WitnessSince is null
+                ? "peer silent and the witness does not answer: this node is the isolated one"
+                : "peer silent; waiting for the witness to answer continuously for the takeover time";
+        }
+
+        return null;
+    }
+
     private OwnershipDecision Claim(TimeSpan now, string reason)
     {
         Term++;
         Holder = _self;
         _lastEvidence = now;
+        _startCleared = false;
         return new OwnershipDecision(false, Term, Holder, reason + $" (term {Term}); starting once safe");
     }
 
@@ -174,6 +235,7 @@ public sealed class TwoNodeLease
     {
         _ = now;
         Holder = 0;
+        _startCleared = false;
         return new OwnershipDecision(false, Term, 0, reason);
     }
 

@@ -243,7 +243,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
         var observation = _engine.Peer(_leaseCluster, _leasePeer).Observe(now);
         _observation = observation;
         bool active = _resources!.Active;
-        var decision = _lease.Decide(now, observation, active);
+        var decision = _lease.Decide(now, observation, active, _engine.LastStall);
         _engine.SetLease(_leaseCluster, decision.Term, decision.Holder, active);
         if (decision.Run != _decision.Run || decision.Holder != _decision.Holder || decision.Term != _decision.Term)
         {

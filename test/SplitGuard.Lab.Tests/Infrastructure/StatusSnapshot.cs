@@ -31,6 +31,7 @@ public sealed class StatusSnapshot
         Accepted = frames["accepted"]!.GetValue<long>();
         DroppedTotal = frames["dropped_total"]!.GetValue<long>();
         Dropped = Obj(frames, "dropped").ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<long>(), StringComparer.Ordinal);
+        Ownership = root["ownership"] is JsonObject own ? OwnershipStatus.From(own) : null;
     }
 
     /// <summary>The lab node it was taken on.</summary>
@@ -61,6 +62,9 @@ public sealed class StatusSnapshot
     /// <summary><c>frames.dropped</c> by reason name.</summary>
     public IReadOnlyDictionary<string, long> Dropped { get; }
 
+    /// <summary>The <c>ownership</c> object (docs/ownership.md), present when the config has resources; else null.</summary>
+    public OwnershipStatus? Ownership { get; }
+
     /// <summary>The whole document, indented, for failure messages.</summary>
     public string Text => _root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
 
@@ -85,6 +89,11 @@ public sealed class StatusSnapshot
     public string Summary()
     {
         var parts = new List<string> { $"{Node}: isolation={Isolation} peer_reports_witness_lost={PeerReportsWitnessLost}" };
+        if (Ownership is { } own)
+        {
+            parts.Add("  ownership: " + own.Describe());
+        }
+
         parts.AddRange(Paths.Select(p => $"  path {p.Type}: {p.State} since {p.Since:HH:mm:ss.fff}"));
         parts.AddRange(Links.Select(l => "  " + l.Describe()));
         return string.Join(Environment.NewLine, parts);
@@ -174,4 +183,28 @@ public sealed record PathStatus(string Type, string State, DateTimeOffset Since)
 {
     internal static PathStatus From(JsonObject path) =>
         new(StatusSnapshot.Str(path, "type"), StatusSnapshot.Str(path, "state"), StatusSnapshot.Time(path, "since"));
+}
+
+/// <summary>The <c>ownership</c> object of a status: the lease as this node sees it and its resources.</summary>
+/// <param name="Term">The lease term.</param>
+/// <param name="Holder">The holder's node id, 0 for none.</param>
+/// <param name="Run">This node's verdict: run the resources here.</param>
+/// <param name="Why">The reason of the last decision.</param>
+/// <param name="Resources">stopped, starting, started, stopping or failed.</param>
+/// <param name="TakeoverAfterMs">Silence (with the witness answering) after which this node takes over from a silent peer.</param>
+public sealed record OwnershipStatus(long Term, int Holder, bool Run, string Why, string Resources, long ResourceFailures, double TakeoverAfterMs)
+{
+    internal static OwnershipStatus From(JsonObject own) =>
+        new(
+            own["term"]!.GetValue<long>(),
+            StatusSnapshot.Int(own, "holder"),
+            own["run"]!.GetValue<bool>(),
+            own["why"]?.GetValue<string>() ?? string.Empty,
+            StatusSnapshot.Str(own, "resources"),
+            own["resource_failures"]?.GetValue<long>() ?? 0,
+            own["takeover_after_ms"]!.GetValue<double>());
+
+    /// <summary>One line for messages.</summary>
+    public string Describe() =>
+        $"term {Term}, holder {(Holder == 0 ? "none" : Holder.ToString(CultureInfo.InvariantCulture))}, run {Run}, resources {Resources}, failures {ResourceFailures}: {Why}";
 }
