@@ -253,7 +253,9 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
 
         _decision = decision;
         _resources.Apply(decision.Run);
-        _guard!.Beat(now, _resources.Active);
+        // The guard acts if no beat comes before the point where this node would stop on its own (lease not renewable).
+        var remaining = decision.Holder == _lease.Self ? _lease.LastEvidence + _lease.Options.Detection - now : _lease.Options.Detection;
+        _guard!.Beat(now, _resources.Active, remaining);
     }
 
     private void Send(List<OutgoingFrame> sends)

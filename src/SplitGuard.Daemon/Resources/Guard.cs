@@ -30,8 +30,11 @@ public sealed class Guard : IDisposable
         File.SetUnixFileMode(scriptPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
-    /// <summary>Tells the guard the daemon is alive and whether resources are active; restarts a guard that went away.</summary>
-    public void Beat(TimeSpan now, bool active)
+    /// <summary>
+    /// Tells the guard the daemon is alive, whether resources are active, and how long the lease can still go without
+    /// renewal (<paramref name="remaining"/>): if no beat comes within that time the guard acts. Restarts a guard that went away.
+    /// </summary>
+    public void Beat(TimeSpan now, bool active, TimeSpan remaining)
     {
         if (_lastWrite is { } last && now - last < _every)
         {
@@ -52,7 +55,8 @@ public sealed class Guard : IDisposable
                 _process = Start();
             }
 
-            _process.StandardInput.WriteLine(active ? "active" : "idle");
+            var seconds = Math.Max(0.001, remaining.TotalSeconds).ToString("0.###", CultureInfo.InvariantCulture);
+            _process.StandardInput.WriteLine(active ? $"active {seconds}" : "idle");
             _process.StandardInput.Flush();
         }
         catch (IOException e)
@@ -134,10 +138,10 @@ public sealed class Guard : IDisposable
 
         text.Append("}\n");
         var timeout = stallTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
-        text.Append("state=idle\n");
+        text.Append("state=idle\nwait=").Append(timeout).Append('\n');
         text.Append("while true; do\n");
-        text.Append("  if read -r -t ").Append(timeout).Append(" line; then\n");
-        text.Append("    case $line in exit) exit 0 ;; active|idle) state=$line ;; esac\n");
+        text.Append("  if read -r -t \"$wait\" line; then\n");
+        text.Append("    case $line in exit) exit 0 ;; idle) state=idle; wait=").Append(timeout).Append(" ;; active\\ *) state=active; wait=${line#active } ;; esac\n");
         text.Append("  else\n");
         text.Append("    rc=$?\n");
         text.Append("    if [[ $state == active ]]; then\n");
