@@ -146,7 +146,7 @@ public sealed class Guard : IDisposable
         text.Append("    rc=$?\n");
         text.Append("    if [[ $state == active ]]; then\n");
         text.Append("      if (( rc > 128 )); then why=stalled; else why=gone; fi\n");
-        text.Append("      echo \"splitguard guard: the daemon is $why; stopping its resources\" >&2\n");
+        text.Append("      echo \"splitguard guard: the daemon is $why (no word for $wait s); stopping its resources\" >&2\n");
         text.Append("      stop_all\n");
         text.Append("    fi\n");
         text.Append("    (( rc > 128 )) || exit 0\n");
