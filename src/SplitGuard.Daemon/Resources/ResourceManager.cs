@@ -28,6 +28,39 @@ public sealed class ResourceManager : IDisposable
         _runner = runner;
         _ownership = ownership;
         _log = log;
+
+        // Probe first, as Pacemaker does: a resource already running here (left by a previous run, or started by
+        // hand) counts as active until the lease says what to do with it. This also warms up the agent path, so the
+        // first real start after a takeover is not slowed by loading code.
+        _phase = Phase.Starting;
+        _work = Task.Run(ProbeAll);
+    }
+
+    private async Task ProbeAll()
+    {
+        var running = new List<string>();
+        foreach (var resource in _resources)
+        {
+            var result = await _runner.RunAsync(resource, AgentAction.Monitor, resource.Timeouts.Monitor, _dispose.Token);
+            if (result.Succeeded)
+            {
+                running.Add(resource.Name);
+            }
+            else if (result.Status != AgentStatus.NotRunning)
+            {
+                _log.LogWarning("resource {Resource}: probe at start failed ({Message}); treating it as possibly running", resource.Name, result.Message);
+                running.Add(resource.Name);
+            }
+        }
+
+        if (running.Count > 0)
+        {
+            _log.LogWarning("probe at start: {Resources} already running (or unknown) here; the lease decides whether they stay", string.Join(", ", running));
+            Finish(Phase.Failed);
+            return;
+        }
+
+        Finish(Phase.Stopped);
     }
 
     private enum Phase
@@ -79,6 +112,12 @@ public sealed class ResourceManager : IDisposable
             {
                 _phase = Phase.Starting;
                 _work = Task.Run(StartAll);
+            }
+            else if (run && _phase == Phase.Failed)
+            {
+                // Something may run here in an unknown state (probe at start, a failed stop): stop it cleanly, then start.
+                _phase = Phase.Stopping;
+                _work = Task.Run(() => StopAll("clearing an unknown state before starting"));
             }
             else if (!run && _phase is Phase.Started or Phase.Failed)
             {
