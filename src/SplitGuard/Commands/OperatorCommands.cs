@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using SplitGuard.Daemon.Api;
 
 namespace SplitGuard.Commands;
 
@@ -30,32 +29,11 @@ internal static class OperatorCommands
         var config = CommonOptions.Config();
         var node = CommonOptions.Node();
         var command = new Command(name, description) { config, node };
-        command.SetAction(parse =>
+        command.SetAction(parse => DaemonRequest.Run(parse.GetValue(config), parse.GetValue(node), null, request(parse), response =>
         {
-            try
-            {
-                var socket = ConfigContext.Load(parse.GetValue(config), parse.GetValue(node), Console.Error).Config.Daemon.ControlSocket;
-                var response = ControlClient.Send(socket, request(parse), TimeSpan.FromSeconds(5));
-                if (response["ok"]?.GetValue<bool>() != true)
-                {
-                    Console.Error.WriteLine($"splitguard: {response["error"]}");
-                    return 1;
-                }
-
-                Console.WriteLine(response["message"]?.ToString() ?? "ok");
-                return 0;
-            }
-            catch (CommandException e)
-            {
-                Console.Error.WriteLine($"splitguard: {e.Message}");
-                return e.ExitCode;
-            }
-            catch (IOException e)
-            {
-                Console.Error.WriteLine($"splitguard: {e.Message}");
-                return 3;
-            }
-        });
+            Console.WriteLine(response["message"]?.ToString() ?? "ok");
+            return 0;
+        }));
         return command;
     }
 }

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using SplitGuard.Daemon.Api;
 
 namespace SplitGuard.Commands;
 
@@ -17,40 +16,19 @@ internal static class StatusCommand
         var socket = new Option<string?>("--control-socket") { Description = "The daemon's control socket (default: from the config)" };
         var why = new Option<bool>("--why") { Description = "Show the evidence behind the last ownership decision" };
         var command = new Command("status", "Show clusters, peers, paths and links of the running daemon") { config, node, json, socket, why };
-        command.SetAction(parse =>
+        command.SetAction(parse => DaemonRequest.Run(parse.GetValue(config), parse.GetValue(node), parse.GetValue(socket), new JsonObject { ["command"] = "status" }, status =>
         {
-            try
+            if (parse.GetValue(why) && !parse.GetValue(json))
             {
-                var path = parse.GetValue(socket) ?? ConfigContext.Load(parse.GetValue(config), parse.GetValue(node), Console.Error).Config.Daemon.ControlSocket;
-                var status = ControlClient.Send(path, new JsonObject { ["command"] = "status" }, TimeSpan.FromSeconds(5));
-                if (status["ok"]?.GetValue<bool>() != true)
-                {
-                    Console.Error.WriteLine($"splitguard: {status["error"]}");
-                    return 1;
-                }
-
-                if (parse.GetValue(why) && !parse.GetValue(json))
-                {
-                    Console.WriteLine(status["ownership"] is JsonObject own
-                        ? $"{own["why"]}\n{own["evidence"]!.ToJsonString(new JsonSerializerOptions { WriteIndented = true })}"
-                        : "this node runs no resources: no ownership decisions");
-                    return 0;
-                }
-
-                Console.WriteLine(parse.GetValue(json) ? status.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) : Render(status));
+                Console.WriteLine(status["ownership"] is JsonObject own
+                    ? $"{own["why"]}\n{own["evidence"]!.ToJsonString(new JsonSerializerOptions { WriteIndented = true })}"
+                    : "this node runs no resources: no ownership decisions");
                 return 0;
             }
-            catch (CommandException e)
-            {
-                Console.Error.WriteLine($"splitguard: {e.Message}");
-                return e.ExitCode;
-            }
-            catch (IOException e)
-            {
-                Console.Error.WriteLine($"splitguard: {e.Message}");
-                return 3;
-            }
-        });
+
+            Console.WriteLine(parse.GetValue(json) ? status.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) : Render(status));
+            return 0;
+        }));
         return command;
     }
 
