@@ -18,6 +18,11 @@ internal sealed record ConfigContext(SplitGuardConfig Config, string Path, IRead
                 : $"config file {explicitPath} does not exist");
         }
 
+        if (!File.Exists(path))
+        {
+            throw new CommandException($"config file {path} does not exist");
+        }
+
         string text;
         try
         {
