@@ -30,7 +30,7 @@ public sealed class SimOwner
 
     public TimeSpan StartTime { get; set; } = TimeSpan.FromMilliseconds(5);
 
-    public TimeSpan StopTime { get; set; } = TimeSpan.FromMilliseconds(5);
+    public TimeSpan StopTime { get; set; } = TimeSpan.FromMilliseconds(20);
 
     public TwoNodeLease Lease { get; }
 
@@ -56,7 +56,8 @@ public sealed class SimOwner
     /// </summary>
     public void GuardCheck(TimeSpan now, TimeSpan frozenSince, TimeSpan detection)
     {
-        var deadline = Lease.Holder != 0 ? Lease.LastEvidence + detection : frozenSince;
+        // As the daemon tells its guard: the self-fence point plus half the stop budget.
+        var deadline = (Lease.Holder != 0 ? Lease.LastEvidence + detection : frozenSince) + (Lease.Options.StopBudget / 2);
         if (State is ResourceState.Starting or ResourceState.Started && now >= deadline)
         {
             State = ResourceState.Stopping;

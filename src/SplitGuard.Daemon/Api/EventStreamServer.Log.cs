@@ -23,8 +23,8 @@ public sealed partial class EventStreamServer
     [LoggerMessage(1337, LogLevel.Debug, "event stream: pid {Pid} uid {Uid} disconnected: {Reason}")]
     private static partial void ClientGone(ILogger logger, int pid, uint uid, string reason);
 
-    [LoggerMessage(1338, LogLevel.Warning, "event stream: {Count} more line(s) with event id {EventId} suppressed (at most 20 per 10 s)")]
-    private static partial void Suppressed(ILogger logger, long count, int eventId);
+    [LoggerMessage(1338, LogLevel.Warning, "event stream: {Count} more line(s) with event id {SuppressedEventId} suppressed (at most 20 per 10 s)")]
+    private static partial void Suppressed(ILogger logger, long count, int suppressedEventId);
 
     [LoggerMessage(1339, LogLevel.Warning, "event stream: accept failed ({Error}); retrying")]
     private static partial void AcceptFailed(ILogger logger, string error);

@@ -29,8 +29,8 @@ public sealed partial class SbpApiServer
     [LoggerMessage(1317, LogLevel.Debug, "sbp api: pid {Pid} uid {Uid} (cluster {Cluster}) disconnected: {Reason}")]
     private static partial void ClientGone(ILogger logger, int pid, uint uid, ushort cluster, string reason);
 
-    [LoggerMessage(1318, LogLevel.Warning, "sbp api: {Count} more line(s) with event id {EventId} suppressed (at most 20 per 10 s)")]
-    private static partial void Suppressed(ILogger logger, long count, int eventId);
+    [LoggerMessage(1318, LogLevel.Warning, "sbp api: {Count} more line(s) with event id {SuppressedEventId} suppressed (at most 20 per 10 s)")]
+    private static partial void Suppressed(ILogger logger, long count, int suppressedEventId);
 
     [LoggerMessage(1319, LogLevel.Warning, "sbp api: accept failed ({Error}); retrying")]
     private static partial void AcceptFailed(ILogger logger, string error);

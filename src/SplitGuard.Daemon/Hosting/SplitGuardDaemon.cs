@@ -253,8 +253,10 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
 
         _decision = decision;
         _resources.Apply(decision.Run);
-        // The guard acts if no beat comes before the point where this node would stop on its own (lease not renewable).
-        var remaining = decision.Holder == _lease.Self ? _lease.LastEvidence + _lease.Options.Detection - now : _lease.Options.Detection;
+        // The guard acts if no beat comes before the point where this node would stop on its own (lease not renewable),
+        // plus half the stop budget: the stops it runs (tens of ms) still end well before the lease does.
+        var grace = _lease.Options.StopBudget / 2;
+        var remaining = (decision.Holder == _lease.Self ? _lease.LastEvidence + _lease.Options.Detection - now : _lease.Options.Detection) + grace;
         _guard!.Beat(now, _resources.Active, remaining);
     }
 

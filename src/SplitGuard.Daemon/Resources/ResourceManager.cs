@@ -32,7 +32,8 @@ public sealed class ResourceManager : IDisposable
         // Probe first, as Pacemaker does: a resource already running here (left by a previous run, or started by
         // hand) counts as active until the lease says what to do with it. This also warms up the agent path, so the
         // first real start after a takeover is not slowed by loading code.
-        _phase = Phase.Starting;
+        // While probing, the state stays "stopped" (announcing "running" would make a peer that owns the resources stop
+        // them whenever this node starts); only a probe that finds something running changes it.
         _work = Task.Run(ProbeAll);
     }
 

@@ -85,8 +85,8 @@ internal sealed class ApiListener : IDisposable
             }
             catch (SocketException e)
             {
-                // EMFILE, ENFILE, ENOBUFS: back off a little instead of spinning, and keep serving.
-                acceptFailed(e);
+                // EMFILE, ENFILE, ENOBUFS: back off a little instead of spinning, and keep serving (one log line a second).
+                ReportFailure(acceptFailed, e);
                 try
                 {
                     await Task.Delay(50, _stop.Token);
@@ -99,7 +99,27 @@ internal sealed class ApiListener : IDisposable
                 continue;
             }
 
+            if (Hosting.FileDescriptors.NearLimit())
+            {
+                // Keep a reserve of descriptors for heartbeats, agents and the runtime: this client is refused (EOF).
+                client.Dispose();
+                ReportFailure(acceptFailed, new SocketException((int)SocketError.TooManyOpenSockets));
+                continue;
+            }
+
             accepted(client);
+        }
+    }
+
+    private long _lastFailureReport = long.MinValue;
+
+    private void ReportFailure(Action<SocketException> acceptFailed, SocketException e)
+    {
+        long now = Environment.TickCount64;
+        if (now - _lastFailureReport >= 1000)
+        {
+            _lastFailureReport = now;
+            acceptFailed(e);
         }
     }
 
