@@ -40,6 +40,27 @@ public static partial class FileDescriptors
         }
     }
 
-    /// <summary>True when fewer than <see cref="Reserve"/> descriptors are left below the soft limit.</summary>
-    public static bool NearLimit() => SoftLimit() is { } limit && OpenCount() is { } open && open >= limit - Reserve;
+    private static long s_checkedAt = long.MinValue;
+    private static int s_callsSinceCheck;
+    private static bool s_near;
+
+    /// <summary>
+    /// True when fewer than <see cref="Reserve"/> descriptors are left below the soft limit. Counting /proc/self/fd costs
+    /// an allocation per descriptor, so during a flood of connections the answer is reused for up to 100 ms or 16
+    /// calls, whichever comes first (16 is well inside the reserve).
+    /// </summary>
+    public static bool NearLimit()
+    {
+        long now = Environment.TickCount64;
+        if (now - Volatile.Read(ref s_checkedAt) < 100 && Interlocked.Increment(ref s_callsSinceCheck) < 16)
+        {
+            return Volatile.Read(ref s_near);
+        }
+
+        Volatile.Write(ref s_callsSinceCheck, 0);
+        bool near = SoftLimit() is { } limit && OpenCount() is { } open && open >= limit - Reserve;
+        Volatile.Write(ref s_near, near);
+        Volatile.Write(ref s_checkedAt, now);
+        return near;
+    }
 }
