@@ -1,4 +1,3 @@
-using SplitGuard.Core.Config;
 using SplitGuard.Core.Placement;
 
 namespace SplitGuard.Testing;
@@ -99,6 +98,4 @@ public sealed class OwnershipSim
     }
 
     public SimOwner? Owner => O1.Started ? O1 : O2.Started ? O2 : null;
-
-    public static ClusterConfig Cluster(double interval, int maxLoss) => TestClusters.TwoNodes(interval, maxLoss);
 }

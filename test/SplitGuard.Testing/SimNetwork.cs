@@ -84,12 +84,6 @@ public sealed class SimNetwork
         node.Backlog.Clear();
     }
 
-    /// <summary>Hands raw bytes to a node as if they arrived from <paramref name="source"/>.</summary>
-    public FrameErrorResult Inject(SimNode node, Transport transport, IPAddress source, byte[] data) =>
-        new(node.Engine.OnDatagram(transport, source, data, Clock.Now, node.Events));
-
-    public readonly record struct FrameErrorResult(Protocol.Heartbeat.FrameError Error);
-
     private void Route(SimNode from, OutgoingFrame frame)
     {
         if (frame.Transport == Transport.Udp)

@@ -15,7 +15,7 @@ public sealed partial class HeartbeatEngine
         foreach (var cluster in _clusters.Values)
         {
             byte flags = (byte)(cluster.LeaseFlags
-                | (cluster.Peers.Values.SelectMany(p => p.Links).Any(l => l.Hop == HopState.OutOfService) ? HeartbeatFrame.FlagWitnessLost : 0));
+                | (WitnessLost(cluster) ? HeartbeatFrame.FlagWitnessLost : 0));
             foreach (var peer in cluster.Peers.Values)
             {
                 foreach (var link in peer.Links)
@@ -46,6 +46,19 @@ public sealed partial class HeartbeatEngine
 
         _expectedWake = next;
         return next;
+    }
+
+    private static bool WitnessLost(ClusterLinks cluster)
+    {
+        foreach (var peer in cluster.Peers.Values)
+        {
+            if (peer.WitnessLost())
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

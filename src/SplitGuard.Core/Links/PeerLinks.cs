@@ -27,7 +27,24 @@ public sealed class PeerLinks
 
     public TimeSpan PathSince(LinkType type) => _pathSince.GetValueOrDefault(type, Created);
 
-    public IEnumerable<LinkType> PathTypes => Links.Select(l => l.Type).Distinct().OrderBy(t => t);
+    /// <summary>The link types present (one path each), in order. Computed once: the engine adds every link while it is built.</summary>
+    public IReadOnlyList<LinkType> PathTypes => _pathTypes ??= Links.Select(l => l.Type).Distinct().OrderBy(t => t).ToArray();
+
+    private LinkType[]? _pathTypes;
+
+    /// <summary>True when this node cannot reach the witness of one of its icmp links to this peer.</summary>
+    public bool WitnessLost()
+    {
+        foreach (var link in Links)
+        {
+            if (link.Hop == HopState.OutOfService)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>True when the peer said (over any in-service link) that it cannot reach a witness.</summary>
     public bool PeerReportsWitnessLost(TimeSpan now) =>
