@@ -29,6 +29,23 @@ internal static partial class ProcessGroups
         return errno == Esrch ? null : $"kill(-{pgid}, SIGKILL) failed: errno {errno}";
     }
 
+    /// <summary>Sends SIGKILL to one process (not this one); null on success or when it is already gone.</summary>
+    public static string? KillProcess(int pid)
+    {
+        if (pid <= 1 || pid == Environment.ProcessId)
+        {
+            return $"refused to signal process {pid}";
+        }
+
+        if (Kill(pid, SigKill) == 0)
+        {
+            return null;
+        }
+
+        var errno = Marshal.GetLastPInvokeError();
+        return errno == Esrch ? null : $"kill({pid}, SIGKILL) failed: errno {errno}";
+    }
+
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int sig);
 }

@@ -58,4 +58,7 @@ internal static partial class Log
 
     [LoggerMessage(1301, LogLevel.Warning, "control socket: bad request from pid {Pid}: {Reason}")]
     public static partial void ControlBadRequest(ILogger logger, int pid, string reason);
+
+    [LoggerMessage(1400, LogLevel.Critical, "PANIC: {Reason}; no automatic decisions until `splitguard recover` (heartbeats go on; peers are told resources may still run here)")]
+    public static partial void Panic(ILogger logger, string reason);
 }

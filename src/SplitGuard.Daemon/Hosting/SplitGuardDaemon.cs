@@ -35,7 +35,10 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
     private PeerObservation _observation;
     private volatile bool _stopRequested;
     private bool _operatorIneligible;
+    private Protocol.Heartbeat.NodeStatus _operatorStatus = Protocol.Heartbeat.NodeStatus.Online;
     private TimeSpan? _offlineUntil;
+    private TimeSpan? _moveAwayUntil;
+    private string? _panicLogged;
     private UdpTransport? _udp;
     private IcmpTransport? _icmp;
     private ControlServer? _control;
@@ -60,7 +63,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
             _leaseTick = links.Min(l => l.Config.Interval) / 2;
             var name = first.Members.First(m => m.Id == membership.LocalNode).Hostname;
             var runner = new AgentRunner();
-            _resources = new ResourceManager(settings.Resources, runner, new OwnershipLog(settings.OwnershipLog, name), _log);
+            _resources = new ResourceManager(settings.Resources, runner, new OwnershipLog(settings.OwnershipLog, name), _log, Now);
             _guard = new Guard(settings.PidFile + ".guard.sh", name, settings.Resources, runner, options.Detection,
                 links.Min(l => l.Config.Interval), settings.OwnershipLog, _log);
         }
@@ -235,14 +238,36 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
         {
             _offlineUntil = null;
             _operatorIneligible = false;
-            _engine.Status = Protocol.Heartbeat.NodeStatus.Online;
+            _operatorStatus = Protocol.Heartbeat.NodeStatus.Online;
             _log.LogInformation("offline period over: this node is ONLINE again");
         }
 
-        _lease!.Eligible = !stopping && !_operatorIneligible;
+        if (_moveAwayUntil is { } moveEnd && (now >= moveEnd || (_observation.Heard && _observation.PeerHolder == _observation.Peer && _observation.PeerRunning)))
+        {
+            _moveAwayUntil = null;
+            _log.LogInformation("resource move: {Outcome}; this node may own resources again",
+                now >= moveEnd ? "the peer did not take the resources over in time" : $"node {_observation.Peer} runs the resources now");
+        }
+
+        var panic = _resources!.PanicReason;
+        if (panic != _panicLogged)
+        {
+            _panicLogged = panic;
+            if (panic is not null)
+            {
+                Log.Panic(_log, panic);
+            }
+        }
+
+        bool needsMove = _resources.NeedsMove;
+        _lease!.Eligible = !stopping && !_operatorIneligible && panic is null && !needsMove && _moveAwayUntil is null;
+        _engine.Status = stopping ? Protocol.Heartbeat.NodeStatus.Offline
+            : _operatorIneligible ? _operatorStatus
+            : !_lease.Eligible ? Protocol.Heartbeat.NodeStatus.Standby
+            : Protocol.Heartbeat.NodeStatus.Online;
         var observation = _engine.Peer(_leaseCluster, _leasePeer).Observe(now);
         _observation = observation;
-        bool active = _resources!.Active;
+        bool active = _resources.Active;
         var decision = _lease.Decide(now, observation, active, _engine.LastStall);
         _engine.SetLease(_leaseCluster, decision.Term, decision.Holder, active);
         if (decision.Run != _decision.Run || decision.Holder != _decision.Holder || decision.Term != _decision.Term)
@@ -335,6 +360,10 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
                             ["why"] = _decision.Reason,
                             ["resources"] = _resources!.State,
                             ["resource_failures"] = _resources.Failures,
+                            ["eligible"] = _lease.Eligible,
+                            ["panic"] = _resources.PanicReason,
+                            ["moving_away"] = _moveAwayUntil is not null,
+                            ["resource_list"] = ResourceList(),
                             ["takeover_after_ms"] = _lease.Options.TakeoverAfter.TotalMilliseconds,
                             ["evidence"] = Evidence(Now()),
                         };
@@ -342,6 +371,10 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
                     return report;
                 }
 
+            case "recover":
+                return Recover();
+            case "resource":
+                return ResourceCommand(request["action"]?.GetValue<string>(), request["name"]?.GetValue<string>());
             case "ping":
                 return new JsonObject { ["ok"] = true, ["pid"] = Environment.ProcessId };
             case "standby" or "online" or "offline":
@@ -356,7 +389,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
                 _wake.Set();
                 return new JsonObject { ["ok"] = true, ["message"] = "stopping: resources first, then the daemon" };
             default:
-                return ControlServer.Error($"unknown command '{command}'; known: status, ping, standby, online, offline, stop");
+                return ControlServer.Error($"unknown command '{command}'; known: status, ping, standby, online, offline, resource, recover, stop");
         }
     }
 
@@ -374,15 +407,15 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
             {
                 case "online":
                     _operatorIneligible = false;
-                    _engine.Status = Protocol.Heartbeat.NodeStatus.Online;
+                    _operatorStatus = Protocol.Heartbeat.NodeStatus.Online;
                     break;
                 case "standby":
                     _operatorIneligible = true;
-                    _engine.Status = Protocol.Heartbeat.NodeStatus.Standby;
+                    _operatorStatus = Protocol.Heartbeat.NodeStatus.Standby;
                     break;
                 default:
                     _operatorIneligible = true;
-                    _engine.Status = Protocol.Heartbeat.NodeStatus.Offline;
+                    _operatorStatus = Protocol.Heartbeat.NodeStatus.Offline;
                     _offlineUntil = Now() + TimeSpan.FromSeconds(seconds is > 0 ? seconds.Value : 30);
                     break;
             }
@@ -400,6 +433,103 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
                 _ => $"OFFLINE for {(seconds is > 0 ? seconds.Value : 30)} s: switchover to the peer; ONLINE again afterwards",
             },
         };
+    }
+
+    private JsonArray ResourceList()
+    {
+        var list = new JsonArray();
+        foreach (var r in _resources!.Views())
+        {
+            list.Add(new JsonObject
+            {
+                ["name"] = r.Name,
+                ["group"] = r.Group,
+                ["status"] = r.Status,
+                ["fail_count"] = r.FailCount,
+                ["fail_limit"] = r.FailLimit,
+                ["stop_failed"] = r.StopFailed,
+                ["disabled"] = r.Disabled,
+                ["pending"] = r.Pending,
+                ["last_error"] = r.LastError,
+            });
+        }
+
+        return list;
+    }
+
+    private JsonObject Recover()
+    {
+        if (_resources is null)
+        {
+            return ControlServer.Error("this node runs no resources (no Resources section): nothing to recover");
+        }
+
+        // Runs on the control socket's thread: the stops and monitors may take their timeouts, the event loop goes on.
+        var (ok, message) = _resources.RecoverAsync().GetAwaiter().GetResult();
+        _log.LogWarning("operator: recover: {Message}", message);
+        _wake.Set();
+        return ok ? new JsonObject { ["ok"] = true, ["message"] = message } : ControlServer.Error(message);
+    }
+
+    private JsonObject ResourceCommand(string? action, string? name)
+    {
+        if (_resources is null)
+        {
+            return ControlServer.Error("this node runs no resources (no Resources section)");
+        }
+
+        if (string.IsNullOrEmpty(name) || !_resources.Knows(name))
+        {
+            return ControlServer.Error($"unknown resource '{name}'; configured: {string.Join(", ", _resources.Names)}");
+        }
+
+        string message;
+        lock (_gate)
+        {
+            switch (action)
+            {
+                case "cleanup":
+                    if (_resources.PanicReason is not null)
+                    {
+                        return ControlServer.Error($"this node is in panic ({_resources.PanicReason}): run `splitguard recover`, not cleanup");
+                    }
+
+                    _resources.Cleanup(name);
+                    message = $"{name}: fail count reset; a failed resource is probed again";
+                    break;
+                case "stop":
+                    var stopped = _resources.SetDisabled(name, true);
+                    message = stopped.Length > 0 ? $"group {stopped} stops here and stays stopped while this node holds the lease (until `resource start`)" : $"{name} is already kept stopped";
+                    break;
+                case "start":
+                    var enabled = _resources.SetDisabled(name, false);
+                    _resources.Cleanup(name);
+                    message = enabled.Length > 0 ? $"group {enabled} may run again; it starts where the lease is held" : $"{name} was not kept stopped; fail count reset";
+                    break;
+                case "move":
+                    if (_decision.Holder != _lease!.Self)
+                    {
+                        return ControlServer.Error(_decision.Holder == 0
+                            ? $"nobody holds the lease now; {name} does not run here"
+                            : $"{name} does not run here: node {_decision.Holder} holds the lease; run the move there");
+                    }
+
+                    if (!_observation.Heard || _observation.PeerStatus != Protocol.Heartbeat.NodeStatus.Online)
+                    {
+                        return ControlServer.Error($"refused: the peer (node {_observation.Peer}) is not heard ONLINE, so nobody could take {name} over");
+                    }
+
+                    _moveAwayUntil = Now() + TimeSpan.FromSeconds(60);
+                    message = $"moving: this node releases the lease and stops its resources; node {_observation.Peer} takes them over";
+                    break;
+                default:
+                    return ControlServer.Error($"unknown resource action '{action}'; known: start, stop, move, cleanup");
+            }
+        }
+
+        _log.LogInformation("operator: resource {Action} {Name}: {Message}", action, name, message);
+        _wake.Set();
+        return new JsonObject { ["ok"] = true, ["message"] = message };
     }
 
     private JsonObject Evidence(TimeSpan now)

@@ -17,6 +17,26 @@ internal static class OperatorCommands
         offline.Options.Add(seconds);
         yield return offline;
 
+        yield return Simple("recover", "Leave panic: stop the resources whose stop failed once more, check them, and resume automatic decisions",
+            _ => new JsonObject { ["command"] = "recover" });
+
+        var resource = new Command("resource", "Act on one resource: start, stop, move, cleanup");
+        foreach (var (action, description) in new[]
+        {
+            ("start", "Let the resource's group run again (undo `resource stop`) and reset its fail count"),
+            ("stop", "Keep the resource's group stopped here while this node holds the lease"),
+            ("move", "Move the resources to the peer (run on the node that holds them)"),
+            ("cleanup", "Reset the resource's fail count; a failed resource is probed again"),
+        })
+        {
+            var name = new Argument<string>("NAME") { Description = "The resource's name (config key Resources[].name)" };
+            var sub = Simple(action, description, parse => new JsonObject { ["command"] = "resource", ["action"] = action, ["name"] = parse.GetValue(name) });
+            sub.Arguments.Add(name);
+            resource.Subcommands.Add(sub);
+        }
+
+        yield return resource;
+
         var leave = new Option<bool>("--leave-running") { Description = "Leave the resources running (maintenance); refused today, see docs/ownership.md" };
         var stop = Simple("stop", "Stop this node's resources, then the daemon",
             parse => new JsonObject { ["command"] = "stop", ["leave_running"] = parse.GetValue(leave) });

@@ -43,6 +43,23 @@ internal static class StatusCommand
             var holder = own["holder"]!.GetValue<int>() == 0 ? "none" : $"node {own["holder"]}";
             text.AppendLine(CultureInfo.InvariantCulture, $"ownership (cluster {own["cluster"]}): term {own["term"]}, holder {holder}, here: {(own["run"]!.GetValue<bool>() ? "RUN" : "stopped")}, resources {own["resources"]}");
             text.AppendLine(CultureInfo.InvariantCulture, $"  why: {own["why"]}");
+            if (own["panic"] is JsonValue panic)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"  PANIC: {panic}; no automatic decisions until `splitguard recover`");
+            }
+
+            if (own["resource_list"] is JsonArray resources)
+            {
+                foreach (var r in resources.OfType<JsonObject>())
+                {
+                    var flags = (r["stop_failed"]?.GetValue<bool>() == true ? " STOP-FAILED" : string.Empty)
+                        + (r["disabled"]?.GetValue<bool>() == true ? " (kept stopped)" : string.Empty)
+                        + (r["pending"] is JsonValue pending ? $" ({pending} running)" : string.Empty);
+                    var error = r["last_error"] is JsonValue last ? $"; last error: {last}" : string.Empty;
+                    text.AppendLine(CultureInfo.InvariantCulture,
+                        $"  resource {r["name"]} (group {r["group"]}): {r["status"]}{flags}, fail count {r["fail_count"]}/{r["fail_limit"]}{error}");
+                }
+            }
         }
 
         foreach (var cluster in status["clusters"]!.AsArray())
