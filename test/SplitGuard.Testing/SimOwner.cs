@@ -94,7 +94,7 @@ public sealed class SimOwner
             _transitionEnd = now + StopTime;
         }
 
-        _node.Engine.SetLease(1, Last.Term, Last.Holder, Active);
+        _node.Engine.SetLease(1, Last.Term, Last.Holder, Active, Lease.Options.AckWindow);
         if (Trace is not null && before != (Last.Run, Last.Holder, Last.Term, State))
         {
             Trace.Add($"{now.TotalMilliseconds:0} {_node.Name}: run={Last.Run} term={Last.Term} holder={Last.Holder} state={State} heard={observation.Heard} hearsMe={observation.HearsMe} peer=({observation.PeerTerm},{observation.PeerHolder},{observation.PeerRunning}) witness={(observation.WitnessSince is { } w ? (now - w).TotalMilliseconds : -1):0} :: {Last.Reason}");

@@ -10,13 +10,28 @@ public sealed record SplitGuardConfig(
     ApiConfig Api,
     AuthConfig Auth,
     DaemonConfig Daemon,
-    string? SourcePath);
+    string? SourcePath)
+{
+    /// <summary>The <c>Ownership</c> section (lease timing); defaults when absent.</summary>
+    public OwnershipConfig Ownership { get; init; } = OwnershipConfig.Default;
+}
+
+/// <summary>The <c>Ownership</c> section: timing of the lease that decides which node runs the resources.</summary>
+/// <param name="StopBudget">How long the owner's resources may take to stop (<c>stop_budget</c>, seconds): the owner starts stopping them this long before its lease ends.</param>
+public sealed record OwnershipConfig(TimeSpan StopBudget)
+{
+    /// <summary>0.25 s: room for IPaddr2 (about 50 ms here) and a service that stops within 200 ms.</summary>
+    public static readonly OwnershipConfig Default = new(TimeSpan.FromMilliseconds(250));
+}
 
 /// <summary>One cluster (sbp: an entry of the <c>Cluster</c> array).</summary>
 public sealed record ClusterConfig(ushort Id, IReadOnlyList<MemberConfig> Members, IReadOnlyList<LinkConfig> Links);
 
 /// <summary>One member node of a cluster.</summary>
-public sealed record MemberConfig(ushort Id, string Hostname);
+/// <param name="Id">The node ID.</param>
+/// <param name="Hostname">The node's name.</param>
+/// <param name="Priority">SplitGuard's <c>Priority</c>: when both nodes may own and neither does, the higher priority claims (then the lower ID).</param>
+public sealed record MemberConfig(ushort Id, string Hostname, int Priority = 0);
 
 /// <summary>Link types as configured (sbp: <c>udp</c> or <c>icmp</c>).</summary>
 public enum LinkType

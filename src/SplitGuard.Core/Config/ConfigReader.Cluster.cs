@@ -6,7 +6,7 @@ namespace SplitGuard.Core.Config;
 internal sealed partial class ConfigReader
 {
     internal static readonly IReadOnlyList<string> ClusterKeys = ["ID", "Members", "links"];
-    internal static readonly IReadOnlyList<string> MemberKeys = ["ID", "Hostname"];
+    internal static readonly IReadOnlyList<string> MemberKeys = ["ID", "Hostname", "Priority"];
     internal static readonly IReadOnlyList<string> LinkKeys = ["ID", "type", "interval", "maxloss", "ICMPIP", "Nodes"];
     internal static readonly IReadOnlyList<string> EndpointKeys = ["NodeID", "IP"];
 
@@ -140,9 +140,15 @@ internal sealed partial class ConfigReader
                 member.Missing(this, "Hostname", "the node's hostname, a non-empty string");
             }
 
+            int priority = 0;
+            if (member.Get("Priority") is { } priorityProperty)
+            {
+                priority = ReadInt(priorityProperty.Value, member.PathOf("Priority"), -1000, 1000, "the node's priority; higher wins a tie") ?? 0;
+            }
+
             if (id is { } memberId && hostname is not null)
             {
-                members.Add(new MemberConfig(memberId, hostname));
+                members.Add(new MemberConfig(memberId, hostname, priority));
             }
         }
 

@@ -6,13 +6,14 @@ namespace SplitGuard.Core.Config;
 /// </summary>
 internal sealed partial class ConfigReader
 {
-    internal static readonly IReadOnlyList<string> TopLevelKeys = ["Cluster", "System", "Logging", "api", "Auth", "Daemon"];
+    internal static readonly IReadOnlyList<string> TopLevelKeys = ["Cluster", "System", "Logging", "api", "Auth", "Daemon", "Ownership"];
     internal static readonly IReadOnlyList<string> ReservedKeys = ["Resources", "Tickets", "Fencing", "Registry", "Web"];
     internal static readonly IReadOnlyList<string> SystemKeys = ["udp_port", "foreground"];
     internal static readonly IReadOnlyList<string> LoggingKeys = ["level", "logfile", "max_file_size", "no_of_file"];
     internal static readonly IReadOnlyList<string> ApiKeys = ["socket", "group", "events_socket"];
     internal static readonly IReadOnlyList<string> AuthKeys = ["key_file"];
     internal static readonly IReadOnlyList<string> DaemonKeys = ["pid_file", "control_socket", "control_group"];
+    internal static readonly IReadOnlyList<string> OwnershipKeys = ["stop_budget"];
 
     private readonly List<ConfigError> _errors = [];
     private (string Path, JsonTreeNode TypeNode)? _firstUdpLink;
@@ -72,7 +73,7 @@ internal sealed partial class ConfigReader
         var api = ReadApi(root);
         var auth = ReadAuth(root);
         var daemon = ReadDaemon(root);
-        var config = new SplitGuardConfig(clusters, system, logging, api, auth, daemon, sourcePath);
+        var config = new SplitGuardConfig(clusters, system, logging, api, auth, daemon, sourcePath) { Ownership = ReadOwnership(root) };
         return Finish(config, reserved, sourcePath);
     }
 
@@ -186,6 +187,26 @@ internal sealed partial class ConfigReader
         }
 
         return new AuthConfig(keyFile);
+    }
+
+    private OwnershipConfig ReadOwnership(ObjectView root)
+    {
+        var ownership = OwnershipConfig.Default;
+        if (root.Get("Ownership") is { } property
+            && ObjectView.Open(this, property.Value, root.PathOf("Ownership"), "the Ownership object ({\"stop_budget\": seconds})", OwnershipKeys) is { } section
+            && section.Get("stop_budget") is { } budget)
+        {
+            if (budget.Value is JsonTreeNumber number && number.AsDecimal() is { } seconds && seconds >= 0.01m && seconds <= 60m)
+            {
+                ownership = new OwnershipConfig(TimeSpan.FromTicks((long)decimal.Round(seconds * TimeSpan.TicksPerSecond)));
+            }
+            else
+            {
+                Expected(budget.Value, section.PathOf("stop_budget"), "a number of seconds from 0.01 to 60 (how long the resources may take to stop)");
+            }
+        }
+
+        return ownership;
     }
 
     private DaemonConfig ReadDaemon(ObjectView root)

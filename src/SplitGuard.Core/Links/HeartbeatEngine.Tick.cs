@@ -18,12 +18,18 @@ public sealed partial class HeartbeatEngine
                 | (WitnessLost(cluster) ? HeartbeatFrame.FlagWitnessLost : 0));
             foreach (var peer in cluster.Peers.Values)
             {
+                byte peerFlags = flags;
+                if (cluster.LeaseHolder == peer.Member.Id && peer.LastHeard is { } heard && now - heard <= cluster.AckWindow)
+                {
+                    peerFlags |= HeartbeatFrame.FlagLeaseAck;
+                }
+
                 foreach (var link in peer.Links)
                 {
                     link.Evaluate(now, events);
                     if (now >= link.NextSend)
                     {
-                        sends.Add(Encode(link, link.NextFrame(now, Incarnation, Status, flags, cluster.LeaseTerm, cluster.LeaseHolder), link.Type == LinkType.Udp ? Transport.Udp : Transport.IcmpRelay));
+                        sends.Add(Encode(link, link.NextFrame(now, Incarnation, Status, peerFlags, cluster.LeaseTerm, cluster.LeaseHolder), link.Type == LinkType.Udp ? Transport.Udp : Transport.IcmpRelay));
                     }
 
                     if (link.HopProbeDue(now))

@@ -83,13 +83,19 @@ public sealed partial class HeartbeatEngine
     /// <summary>True when some link needs raw ICMP (root or CAP_NET_RAW).</summary>
     public bool NeedsRawIcmp => _links.Values.Any(l => l.Type == LinkType.Icmp);
 
-    /// <summary>Sets what this node announces about a cluster's lease in every following frame.</summary>
-    public void SetLease(ushort cluster, uint term, ushort holder, bool running)
+    /// <summary>
+    /// Sets what this node announces about a cluster's lease in every following frame. Frames to the holder carry
+    /// <see cref="Protocol.Heartbeat.HeartbeatFrame.FlagLeaseAck"/> while the holder was heard within
+    /// <paramref name="ackWindow"/> (on any link): a holder this node no longer hears stops being renewed by it soon,
+    /// so the time a survivor must wait for the holder's lease to end is short (docs/ownership.md).
+    /// </summary>
+    public void SetLease(ushort cluster, uint term, ushort holder, bool running, TimeSpan ackWindow)
     {
         var links = _clusters[cluster];
         links.LeaseTerm = term;
         links.LeaseHolder = holder;
         links.LeaseFlags = running ? Protocol.Heartbeat.HeartbeatFrame.FlagRunning : (byte)0;
+        links.AckWindow = ackWindow;
     }
 
     /// <summary>The links and paths to one peer.</summary>
@@ -111,6 +117,8 @@ public sealed partial class HeartbeatEngine
         public ushort LeaseHolder { get; set; }
 
         public byte LeaseFlags { get; set; }
+
+        public TimeSpan AckWindow { get; set; }
 
         public bool IsMember(ushort node) => Config.Members.Any(m => m.Id == node);
     }

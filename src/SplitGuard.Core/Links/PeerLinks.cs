@@ -55,6 +55,7 @@ public sealed class PeerLinks
     public PeerObservation Observe(TimeSpan now)
     {
         LinkMonitor? freshest = null;
+        LinkMonitor? latest = null;
         TimeSpan? lastHeard = null;
         bool hearsMe = false;
         foreach (var link in Links)
@@ -62,6 +63,7 @@ public sealed class PeerLinks
             if (link.LastReceived is { } at && (lastHeard is null || at > lastHeard))
             {
                 lastHeard = at;
+                latest = link;
             }
 
             if (link.RxFresh(now))
@@ -114,7 +116,28 @@ public sealed class PeerLinks
             hasWitness,
             relayHealthy,
             witnessSince,
-            roundTrip);
+            roundTrip)
+        {
+            AcksLease = freshest is not null && latest is not null && (latest.PeerFlags & Protocol.Heartbeat.HeartbeatFrame.FlagLeaseAck) != 0,
+        };
+    }
+
+    /// <summary>When a valid frame from this peer last arrived on any link, or null.</summary>
+    public TimeSpan? LastHeard
+    {
+        get
+        {
+            TimeSpan? last = null;
+            foreach (var link in Links)
+            {
+                if (link.LastReceived is { } at && (last is null || at > last))
+                {
+                    last = at;
+                }
+            }
+
+            return last;
+        }
     }
 
     /// <summary>Recomputes each path from its links; appends an event for every change sbp would report.</summary>

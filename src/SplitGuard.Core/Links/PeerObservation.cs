@@ -27,4 +27,8 @@ public readonly record struct PeerObservation(
     bool HasWitness,
     bool RelayHealthy,
     TimeSpan? WitnessSince,
-    TimeSpan? WitnessRoundTrip = null);
+    TimeSpan? WitnessRoundTrip = null)
+{
+    /// <summary>The peer's latest frame acknowledges the lease it names (it heard its holder within its window).</summary>
+    public bool AcksLease { get; init; }
+}

@@ -12,10 +12,16 @@ public sealed record LeaseOptions(TimeSpan Detection, TimeSpan Interval, TimeSpa
     public TimeSpan Lease => Detection + StopBudget;
 
     /// <summary>
-    /// How long a node waits after the peer's last frame, beyond the lease, before taking over: covers the time the
-    /// peer may still have heard us (one detection time) plus two intervals of delivery delay.
+    /// How long a node goes on acknowledging the holder's lease after it last heard the holder: two and a half
+    /// intervals (one frame lost on every link is tolerated).
     /// </summary>
-    public TimeSpan AcquireAfter => Detection + (Interval * 2);
+    public TimeSpan AckWindow => (Interval * 2) + (Interval / 2);
+
+    /// <summary>
+    /// How long a node waits after the peer's last frame, beyond the lease, before taking over: covers the time this
+    /// node went on acknowledging the peer's lease (<see cref="AckWindow"/>) plus two intervals of delivery delay.
+    /// </summary>
+    public TimeSpan AcquireAfter => AckWindow + (Interval * 2);
 
     /// <summary>Silence (and continuous witness contact) required before taking over from a silent peer.</summary>
     public TimeSpan TakeoverAfter => Lease + AcquireAfter;

@@ -104,7 +104,7 @@ public sealed class TwoNodeLease
 
     private OwnershipDecision DecideAsHolder(TimeSpan now, in PeerObservation peer, bool resourcesActive, TimeSpan? lastStall)
     {
-        bool acked = peer.Heard && peer.HearsMe && peer.PeerTerm == Term && peer.PeerHolder == _self;
+        bool acked = peer.Heard && peer.AcksLease && peer.PeerTerm == Term && peer.PeerHolder == _self;
 
         // Evidence is stamped with the time it arrived, not the time it is looked at: a frame from the peer that hears
         // this node and acknowledges its lease, or the witness answering this node's own probe (a round trip: a relayed

@@ -58,7 +58,10 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
             _leaseCluster = first.Id;
             _leasePeer = first.Members.First(m => m.Id != membership.LocalNode).Id;
             var links = _engine.Peer(_leaseCluster, _leasePeer).Links;
-            var options = new LeaseOptions(links.Max(l => l.DetectionTime), links.Max(l => l.Config.Interval), StopBudget);
+            var self = first.Members.First(m => m.Id == membership.LocalNode);
+            var peer = first.Members.First(m => m.Id == _leasePeer);
+            var options = new LeaseOptions(links.Max(l => l.DetectionTime), links.Max(l => l.Config.Interval), settings.Config.Ownership.StopBudget,
+                self.Priority, peer.Priority);
             _lease = new TwoNodeLease(membership.LocalNode, options, Now());
             _leaseTick = links.Min(l => l.Config.Interval) / 2;
             var name = first.Members.First(m => m.Id == membership.LocalNode).Hostname;
@@ -68,9 +71,6 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
                 links.Min(l => l.Config.Interval), settings.OwnershipLog, _log);
         }
     }
-
-    /// <summary>How long before its lease ends an owner starts stopping its resources (docs/ownership.md).</summary>
-    public static readonly TimeSpan StopBudget = TimeSpan.FromMilliseconds(250);
 
     public static string Version => typeof(SplitGuardDaemon).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
@@ -269,7 +269,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
         _observation = observation;
         bool active = _resources.Active;
         var decision = _lease.Decide(now, observation, active, _engine.LastStall);
-        _engine.SetLease(_leaseCluster, decision.Term, decision.Holder, active);
+        _engine.SetLease(_leaseCluster, decision.Term, decision.Holder, active, _lease.Options.AckWindow);
         if (decision.Run != _decision.Run || decision.Holder != _decision.Holder || decision.Term != _decision.Term)
         {
             _log.LogInformation("ownership: {Verdict}, term {Term}, holder {Holder}: {Reason}",

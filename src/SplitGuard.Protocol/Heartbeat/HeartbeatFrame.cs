@@ -46,6 +46,12 @@ public readonly partial record struct HeartbeatFrame(
     /// <summary>Flag bit: the sender runs (or is starting or stopping) the cluster's exclusive resources.</summary>
     public const byte FlagRunning = 0x04;
 
+    /// <summary>
+    /// Flag bit: the sender acknowledges the lease it names (term, holder) to the receiver, the holder: it has heard
+    /// the holder within its acknowledgement window. Only this renews the holder's lease from the peer's side.
+    /// </summary>
+    public const byte FlagLeaseAck = 0x08;
+
     /// <summary>Total size of this frame on the wire.</summary>
     public int Size => HeaderSize + Payload.Length + MacSize;
 }

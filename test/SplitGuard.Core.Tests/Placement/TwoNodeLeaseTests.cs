@@ -59,6 +59,37 @@ public sealed class TwoNodeLeaseTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// n1 (owner) goes unheard (n1 to n2 and n1 to the witness cut) while it still hears n2: n2 withdraws its
+    /// acknowledgement one ack window after it last heard n1, so n1 stops within ack window + delivery + detection,
+    /// not two detection times, and n2 starts only after that.
+    /// </summary>
+    [Fact]
+    public void An_owner_nobody_hears_stops_one_ack_window_plus_detection_after_it_was_last_heard()
+    {
+        var sim = new OwnershipSim();
+        sim.Run(TimeSpan.FromSeconds(1));
+        Assert.Same(sim.O1, sim.Owner);
+        var cut = sim.Net.Clock.Now;
+        sim.SetReachability(0b000101);
+        TimeSpan? stopped = null;
+        TimeSpan? tookOver = null;
+        for (int i = 0; i < 3000 && tookOver is null; i++)
+        {
+            sim.Run(TimeSpan.FromMilliseconds(1));
+            stopped ??= sim.O1.Active ? null : sim.Net.Clock.Now - cut;
+            tookOver ??= sim.O2.Active ? sim.Net.Clock.Now - cut : null;
+        }
+
+        var o = sim.Options;
+        output.WriteLine($"owner stopped {stopped?.TotalMilliseconds} ms after the cut (bound {(o.AckWindow + (o.Interval * 2) + o.Detection).TotalMilliseconds} ms); survivor started at {tookOver?.TotalMilliseconds} ms");
+        Assert.NotNull(stopped);
+        Assert.NotNull(tookOver);
+        Assert.True(stopped <= o.AckWindow + (o.Interval * 2) + o.Detection, $"stopped after {stopped}");
+        Assert.True(stopped < tookOver);
+        Assert.Equal(0, sim.PossibleOverlapSteps);
+    }
+
+    /// <summary>
     /// The decision table (CONVENTIONS 21): every one of the 64 directed reachability matrices among n1, n2 and the
     /// witness, applied to a running cluster whose owner is n1, then healed. At no step may both nodes have the
     /// resource active; after healing one owner emerges.
