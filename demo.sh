@@ -75,6 +75,7 @@ cat >"$work/cluster.json" <<JSON
       { "ID": 2, "type": "icmp", "interval": 0.02, "maxloss": 5, "ICMPIP": "$IP_w",
         "Nodes": [ { "NodeID": 1, "IP": "$IP_n1" }, { "NodeID": 2, "IP": "$IP_n2" } ] } ] } ],
   "System": { "udp_port": 5405 },
+  "Ownership": { "stop_budget": 0.1 },
   "Logging": { "level": "INFO", "logfile": "$work/{node}.log" },
   "api": { "socket": "$work/{node}-api.sock" },
   "Auth": { "key_file": "$work/authkey" },
