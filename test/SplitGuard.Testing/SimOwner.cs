@@ -1,3 +1,4 @@
+using SplitGuard.Core.Links;
 using SplitGuard.Core.Placement;
 
 namespace SplitGuard.Testing;
@@ -9,14 +10,22 @@ namespace SplitGuard.Testing;
 public sealed class SimOwner
 {
     private readonly SimNode _node;
-    private readonly ushort _peer;
+    private readonly ushort[] _peers;
+    private readonly PeerObservation[] _observations;
     private TimeSpan _transitionEnd;
 
     public SimOwner(SimNode node, ushort self, ushort peer, LeaseOptions options, TimeSpan now)
+        : this(node, new TwoNodeLease(self, options, now), [peer])
+    {
+    }
+
+    /// <summary>A node with any lease engine, observing <paramref name="peers"/> of cluster 1.</summary>
+    public SimOwner(SimNode node, IOwnershipLease lease, ushort[] peers)
     {
         _node = node;
-        _peer = peer;
-        Lease = new TwoNodeLease(self, options, now);
+        _peers = peers;
+        _observations = new PeerObservation[peers.Length];
+        Lease = lease;
         node.Step = Step;
     }
 
@@ -32,7 +41,7 @@ public sealed class SimOwner
 
     public TimeSpan StopTime { get; set; } = TimeSpan.FromMilliseconds(20);
 
-    public TwoNodeLease Lease { get; }
+    public IOwnershipLease Lease { get; private set; }
 
     public ResourceState State { get; private set; }
 
@@ -72,6 +81,14 @@ public sealed class SimOwner
     /// <summary>A crashed node's resources die with it.</summary>
     public void Crash() => State = ResourceState.Stopped;
 
+    /// <summary>The daemon restarted: a fresh lease engine (nothing persisted), resources stopped.</summary>
+    public void Restart(IOwnershipLease lease)
+    {
+        State = ResourceState.Stopped;
+        Lease = lease;
+        Last = default;
+    }
+
     private void Step(TimeSpan now)
     {
         if (State is ResourceState.Starting or ResourceState.Stopping && now >= _transitionEnd)
@@ -79,9 +96,14 @@ public sealed class SimOwner
             State = State == ResourceState.Starting ? ResourceState.Started : ResourceState.Stopped;
         }
 
-        var observation = _node.Engine.Peer(1, _peer).Observe(now);
+        for (int i = 0; i < _peers.Length; i++)
+        {
+            _observations[i] = _node.Engine.Peer(1, _peers[i]).Observe(now);
+        }
+
+        var observation = _observations[0];
         var before = (Last.Run, Last.Holder, Last.Term, State);
-        Last = Lease.Decide(now, observation, Active, _node.Engine.LastStall);
+        Last = Lease.Decide(now, _observations, Active, _node.Engine.LastStall);
         if (Last.Run && State == ResourceState.Stopped)
         {
             State = ResourceState.Starting;

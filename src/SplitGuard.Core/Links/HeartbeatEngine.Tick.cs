@@ -16,13 +16,16 @@ public sealed partial class HeartbeatEngine
         {
             byte flags = (byte)(cluster.LeaseFlags
                 | (WitnessLost(cluster) ? HeartbeatFrame.FlagWitnessLost : 0));
+
+            // The lease acknowledgement: this node supports the holder it names because it is the holder, or heard it
+            // claim that term within the ack window. The holder counts it as renewal; other nodes see this node is not free to vote.
+            var holder = cluster.LeaseHolder;
+            byte ackFlag = holder != 0 && (holder == cluster.Local
+                || (cluster.Peers.TryGetValue(holder, out var holderLinks) && holderLinks.ClaimsLease(cluster.LeaseTerm, now, cluster.AckWindow)))
+                ? HeartbeatFrame.FlagLeaseAck : (byte)0;
             foreach (var peer in cluster.Peers.Values)
             {
-                byte peerFlags = flags;
-                if (cluster.LeaseHolder == peer.Member.Id && peer.LastHeard is { } heard && now - heard <= cluster.AckWindow)
-                {
-                    peerFlags |= HeartbeatFrame.FlagLeaseAck;
-                }
+                byte peerFlags = (byte)(flags | ackFlag);
 
                 foreach (var link in peer.Links)
                 {

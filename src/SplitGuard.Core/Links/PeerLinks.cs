@@ -122,6 +122,23 @@ public sealed class PeerLinks
         };
     }
 
+    /// <summary>
+    /// True when this peer, heard within <paramref name="window"/> before <paramref name="now"/>, says it holds the lease of
+    /// <paramref name="term"/>: the condition under which this node acknowledges it.
+    /// </summary>
+    public bool ClaimsLease(uint term, TimeSpan now, TimeSpan window)
+    {
+        foreach (var link in Links)
+        {
+            if (link.LastReceived is { } at && now - at <= window && link.PeerLeaseTerm == term && link.PeerLeaseHolder == Member.Id)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>When a valid frame from this peer last arrived on any link, or null.</summary>
     public TimeSpan? LastHeard
     {

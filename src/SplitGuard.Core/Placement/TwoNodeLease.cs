@@ -14,7 +14,7 @@ namespace SplitGuard.Core.Placement;
 /// a peer that still reached the witness would have been heard through the relay, so it has had no evidence and has
 /// stopped. With the peer heard, the holder starts only once the peer acknowledges the lease and says it runs nothing.
 /// </summary>
-public sealed class TwoNodeLease
+public sealed class TwoNodeLease : IOwnershipLease
 {
     private readonly ushort _self;
     private readonly LeaseOptions _options;
@@ -46,6 +46,12 @@ public sealed class TwoNodeLease
 
     /// <summary>True when this node is willing to own (ONLINE); false in standby, offline or panic.</summary>
     public bool Eligible { get; set; } = true;
+
+    public TimeSpan TakeoverAfter => _options.TakeoverAfter;
+
+    /// <inheritdoc/>
+    public OwnershipDecision Decide(TimeSpan now, IReadOnlyList<PeerObservation> peers, bool resourcesActive, TimeSpan? lastStall) =>
+        peers.Count == 1 ? Decide(now, peers[0], resourcesActive, lastStall) : throw new ArgumentException($"a two-node lease observes one peer, got {peers.Count}", nameof(peers));
 
     /// <summary>Decides at <paramref name="now"/>. <paramref name="resourcesActive"/>: this node's resources are starting, started or stopping.</summary>
     /// <param name="lastStall">When this node last noticed it had stalled (GC pause, SIGSTOP): evidence from before, and

@@ -47,8 +47,8 @@ public readonly partial record struct HeartbeatFrame(
     public const byte FlagRunning = 0x04;
 
     /// <summary>
-    /// Flag bit: the sender acknowledges the lease it names (term, holder) to the receiver, the holder: it has heard
-    /// the holder within its acknowledgement window. Only this renews the holder's lease from the peer's side.
+    /// Flag bit: the sender supports the lease it names (term, holder): it is the holder, or it heard the holder within
+    /// its acknowledgement window. To the holder this is a renewal; to other nodes it says the sender will not vote.
     /// </summary>
     public const byte FlagLeaseAck = 0x08;
 
