@@ -25,14 +25,14 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
     private readonly HeartbeatEngine _engine;
     private readonly long _clockOrigin = Stopwatch.GetTimestamp();
     private readonly List<Action<LinkEvent>> _subscribers = [];
-    private readonly TwoNodeLease? _lease;
+    private readonly IOwnershipLease? _lease;
     private readonly ResourceManager? _resources;
     private readonly Guard? _guard;
     private readonly ushort _leaseCluster;
-    private readonly ushort _leasePeer;
+    private readonly ushort[] _leasePeers = [];
     private readonly TimeSpan _leaseTick;
     private OwnershipDecision _decision;
-    private PeerObservation _observation;
+    private PeerObservation[] _observations = [];
     private volatile bool _stopRequested;
     private bool _operatorIneligible;
     private Protocol.Heartbeat.NodeStatus _operatorStatus = Protocol.Heartbeat.NodeStatus.Online;
@@ -56,13 +56,18 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
         if (settings.Resources.Count > 0 && membership is not null)
         {
             _leaseCluster = first.Id;
-            _leasePeer = first.Members.First(m => m.Id != membership.LocalNode).Id;
-            var links = _engine.Peer(_leaseCluster, _leasePeer).Links;
+            _leasePeers = first.Members.Where(m => m.Id != membership.LocalNode).Select(m => m.Id).ToArray();
+            _observations = new PeerObservation[_leasePeers.Length];
+            var links = _leasePeers.SelectMany(p => _engine.Peer(_leaseCluster, p).Links).ToList();
             var self = first.Members.First(m => m.Id == membership.LocalNode);
-            var peer = first.Members.First(m => m.Id == _leasePeer);
+            var peer = first.Members.First(m => m.Id == _leasePeers[0]);
             var options = new LeaseOptions(links.Max(l => l.DetectionTime), links.Max(l => l.Config.Interval), settings.Config.Ownership.StopBudget,
                 self.Priority, peer.Priority);
-            _lease = new TwoNodeLease(membership.LocalNode, options, Now());
+
+            // Two nodes: the lease with a witness (docs/ownership.md). Three or more: an elected master by majority.
+            _lease = _leasePeers.Length == 1
+                ? new TwoNodeLease(membership.LocalNode, options, Now())
+                : new MajorityLease(membership.LocalNode, first.Members.ToDictionary(m => m.Id, m => m.Priority), options, Now());
             _leaseTick = links.Min(l => l.Config.Interval) / 2;
             var name = first.Members.First(m => m.Id == membership.LocalNode).Hostname;
             var runner = new AgentRunner();
@@ -242,11 +247,12 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
             _log.LogInformation("offline period over: this node is ONLINE again");
         }
 
-        if (_moveAwayUntil is { } moveEnd && (now >= moveEnd || (_observation.Heard && _observation.PeerHolder == _observation.Peer && _observation.PeerRunning)))
+        var taker = Array.FindIndex(_observations, o => o.Heard && o.PeerHolder == o.Peer && o.PeerRunning);
+        if (_moveAwayUntil is { } moveEnd && (now >= moveEnd || taker >= 0))
         {
             _moveAwayUntil = null;
             _log.LogInformation("resource move: {Outcome}; this node may own resources again",
-                now >= moveEnd ? "the peer did not take the resources over in time" : $"node {_observation.Peer} runs the resources now");
+                taker < 0 ? "no other node took the resources over in time" : $"node {_observations[taker].Peer} runs the resources now");
         }
 
         var panic = _resources!.PanicReason;
@@ -265,10 +271,13 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
             : _operatorIneligible ? _operatorStatus
             : !_lease.Eligible ? Protocol.Heartbeat.NodeStatus.Standby
             : Protocol.Heartbeat.NodeStatus.Online;
-        var observation = _engine.Peer(_leaseCluster, _leasePeer).Observe(now);
-        _observation = observation;
+        for (int i = 0; i < _leasePeers.Length; i++)
+        {
+            _observations[i] = _engine.Peer(_leaseCluster, _leasePeers[i]).Observe(now);
+        }
+
         bool active = _resources.Active;
-        var decision = _lease.Decide(now, observation, active, _engine.LastStall);
+        var decision = _lease.Decide(now, _observations, active, _engine.LastStall);
         _engine.SetLease(_leaseCluster, decision.Term, decision.Holder, active, _lease.Options.AckWindow);
         if (decision.Run != _decision.Run || decision.Holder != _decision.Holder || decision.Term != _decision.Term)
         {
@@ -364,8 +373,10 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
                             ["panic"] = _resources.PanicReason,
                             ["moving_away"] = _moveAwayUntil is not null,
                             ["resource_list"] = ResourceList(),
-                            ["takeover_after_ms"] = _lease.Options.TakeoverAfter.TotalMilliseconds,
-                            ["evidence"] = Evidence(Now()),
+                            ["takeover_after_ms"] = _lease.TakeoverAfter.TotalMilliseconds,
+                            ["engine"] = _lease is MajorityLease ? "majority" : "two-node",
+                            ["evidence"] = Evidence(Now(), _observations[0]),
+                            ["peers"] = new JsonArray([.. _observations.Select(o => (JsonNode)Evidence(Now(), o))]),
                         };
                     }
                     return report;
@@ -514,13 +525,14 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
                             : $"{name} does not run here: node {_decision.Holder} holds the lease; run the move there");
                     }
 
-                    if (!_observation.Heard || _observation.PeerStatus != Protocol.Heartbeat.NodeStatus.Online)
+                    var online = _observations.Where(o => o.Heard && o.PeerStatus == Protocol.Heartbeat.NodeStatus.Online).Select(o => o.Peer).ToList();
+                    if (online.Count == 0)
                     {
-                        return ControlServer.Error($"refused: the peer (node {_observation.Peer}) is not heard ONLINE, so nobody could take {name} over");
+                        return ControlServer.Error($"refused: no other node is heard ONLINE, so nobody could take {name} over");
                     }
 
                     _moveAwayUntil = Now() + TimeSpan.FromSeconds(60);
-                    message = $"moving: this node releases the lease and stops its resources; node {_observation.Peer} takes them over";
+                    message = $"moving: this node releases the lease and stops its resources; node(s) {string.Join(", ", online)} may take them over";
                     break;
                 default:
                     return ControlServer.Error($"unknown resource action '{action}'; known: start, stop, move, cleanup");
@@ -532,15 +544,15 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
         return new JsonObject { ["ok"] = true, ["message"] = message };
     }
 
-    private JsonObject Evidence(TimeSpan now)
+    private JsonObject Evidence(TimeSpan now, PeerObservation o)
     {
-        var o = _observation;
         return new JsonObject
         {
             ["peer"] = o.Peer,
             ["peer_heard"] = o.Heard,
             ["peer_last_heard_ms"] = o.LastHeard is { } heard ? Math.Round((now - heard).TotalMilliseconds) : null,
             ["peer_hears_me"] = o.HearsMe,
+            ["peer_acks_lease"] = o.AcksLease,
             ["peer_term"] = o.PeerTerm,
             ["peer_holder"] = o.PeerHolder,
             ["peer_running"] = o.PeerRunning,

@@ -55,10 +55,19 @@ internal sealed record ConfigContext(SplitGuardConfig Config, string Path, IRead
             throw new CommandException($"{path}: {resources.Errors.Count} error(s) in Resources; refusing to go on");
         }
 
-        if (resources.Resources.Count > 0 && result.Config.Clusters[0].Members.Count != 2)
+        if (resources.Resources.Count > 0)
         {
-            throw new CommandException($"{path}: Resources need the first cluster to have exactly two members and a witness (icmp link); "
-                + $"cluster {result.Config.Clusters[0].Id} has {result.Config.Clusters[0].Members.Count}");
+            var cluster = result.Config.Clusters[0];
+            var members = cluster.Members;
+            var unlinked = members.SelectMany(a => members.Where(b => a.Id < b.Id).Select(b => (a.Id, b.Id)))
+                .Where(pair => !cluster.Links.Any(l => (l.A.NodeId, l.B.NodeId) == pair || (l.B.NodeId, l.A.NodeId) == pair))
+                .Select(pair => $"{pair.Item1}-{pair.Item2}").ToList();
+            if (members.Count < 2 || unlinked.Count > 0)
+            {
+                throw new CommandException($"{path}: Resources are placed by the first cluster (cluster {cluster.Id}), which needs at least two members "
+                    + $"and a link between every two of them (missing: {(members.Count < 2 ? "a second member" : string.Join(", ", unlinked))}); "
+                    + "two members also need a witness (an icmp link) to take over from each other");
+            }
         }
 
         var identity = NodeIdentity.Resolve(result.Config, LocalAddresses(), node);
