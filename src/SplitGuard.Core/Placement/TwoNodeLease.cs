@@ -116,8 +116,10 @@ public sealed class TwoNodeLease : IOwnershipLease
         // this node and acknowledges its lease, or the witness answering this node's own probe (a round trip: a relayed
         // frame proves only the witness-to-us direction). After a stall, evidence that may have waited in a queue
         // during it (anything not clearly newer than the stall) does not count: the stalled node doubts itself.
+        // The witness renews only while the peer is silent: a peer that is heard and does not acknowledge says it does
+        // not hear this node, and its takeover clock is running (docs/ownership.md).
         Renew(acked ? peer.LastHeard : null, lastStall);
-        if (peer.HasWitness && peer.RelayHealthy)
+        if (!peer.Heard && peer.HasWitness && peer.RelayHealthy)
         {
             Renew(peer.WitnessRoundTrip, lastStall);
         }

@@ -138,22 +138,36 @@ public sealed class Guard : IDisposable
 
         text.Append("}\n");
         var timeout = stallTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
-        text.Append("state=idle\nwait=").Append(timeout).Append('\n');
-        text.Append("while true; do\n");
-        text.Append("  if read -r -t \"$wait\" line; then\n");
-        text.Append("    case $line in exit) exit 0 ;; idle) state=idle; wait=").Append(timeout).Append(" ;; active\\ *) state=active; wait=${line#active } ;; esac\n");
-        text.Append("  else\n");
-        text.Append("    rc=$?\n");
-        text.Append("    if [[ $state == active ]]; then\n");
-        text.Append("      if (( rc > 128 )); then why=stalled; else why=gone; fi\n");
-        text.Append("      echo \"splitguard guard: the daemon is $why (no word for $wait s); stopping its resources\" >&2\n");
-        text.Append("      stop_all\n");
-        text.Append("    fi\n");
-        text.Append("    (( rc > 128 )) || exit 0\n");
-        text.Append("    state=idle\n");
-        text.Append("    exit 0\n");
-        text.Append("  fi\n");
-        text.Append("done\n");
+
+        // The wait is perl's select(2): its timeout is relative and the kernel measures it on the monotonic clock, so a
+        // step of the wall clock (NTP, date -s) neither fires it early nor delays it. bash's `read -t` computes its
+        // deadline from gettimeofday and was fooled by such steps. perl-base is Essential in Debian.
+        // Exit 0: told to exit, or idle when the daemon went quiet; 2: the daemon stalled while active; 3: it died while active.
+        text.Append("perl -e '\n");
+        text.Append("  my ($state, $wait, $buf) = (\"idle\", ").Append(timeout).Append(", \"\");\n");
+        text.Append("  while (1) {\n");
+        text.Append("    my $rin = \"\"; vec($rin, 0, 1) = 1;\n");
+        text.Append("    my $n = select(my $rout = $rin, undef, undef, $wait);\n");
+        text.Append("    next if $n < 0 && $!{EINTR};\n");
+        text.Append("    if ($n == 0) { print STDERR \"$wait\\n\"; exit($state eq \"active\" ? 2 : 0); }\n");
+        text.Append("    my $got = sysread(STDIN, $buf, 4096, length $buf);\n");
+        text.Append("    if (!$got) { print STDERR \"$wait\\n\"; exit($state eq \"active\" ? 3 : 0); }\n");
+        text.Append("    while ($buf =~ s/^([^\\n]*)\\n//) {\n");
+        text.Append("      my $l = $1;\n");
+        text.Append("      if ($l eq \"exit\") { exit 0; }\n");
+        text.Append("      elsif ($l eq \"idle\") { ($state, $wait) = (\"idle\", ").Append(timeout).Append("); }\n");
+        text.Append("      elsif ($l =~ /^active (\\S+)$/) { ($state, $wait) = (\"active\", $1); }\n");
+        text.Append("    }\n");
+        text.Append("  }\n");
+        text.Append("' 2>\"$0.wait\"\n");
+        text.Append("rc=$?\n");
+        text.Append("if (( rc == 2 || rc == 3 )); then\n");
+        text.Append("  if (( rc == 2 )); then why=stalled; else why=gone; fi\n");
+        text.Append("  echo \"splitguard guard: the daemon is $why (no word for $(cat \"$0.wait\" 2>/dev/null) s); stopping its resources\" >&2\n");
+        text.Append("  stop_all\n");
+        text.Append("fi\n");
+        text.Append("rm -f \"$0.wait\"\n");
+        text.Append("exit 0\n");
         return text.ToString();
     }
 
