@@ -173,7 +173,8 @@ public sealed class OwnershipLab : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts (or restarts) the daemon of <paramref name="node"/> with the shared ownership log.</summary>
+    /// <summary>Starts (or restarts) the daemon of <paramref name="node"/> with the shared ownership log (and the node's
+    /// extra environment, if <see cref="StartAsync(IReadOnlyDictionary{string, IReadOnlyDictionary{string, string}}?)"/> was given one).</summary>
     public SplitGuardProcess StartDaemon(string node)
     {
         var environment = new Dictionary<string, string>(StringComparer.Ordinal)

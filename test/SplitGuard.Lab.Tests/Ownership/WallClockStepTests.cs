@@ -213,7 +213,8 @@ public sealed class WallClockSteps
         var guardActed = GuardLines(_lab, stepped).Skip(guardAtStart).Where(l => l.Contains("stopping its resources", StringComparison.Ordinal)).ToList();
         if (guardActed.Count > 0)
         {
-            failures.Add($"{stepped}'s guard process stopped the resources {guardActed.Count} time(s) although the daemon never stalled: " + string.Join(" | ", guardActed));
+            failures.Add($"{stepped}'s guard process stopped the resources {guardActed.Count} time(s) although the daemon never stalled " +
+                "(the guard's `read -t` deadline follows the wall clock: bash's read timer uses gettimeofday, so a forward step ends the wait at once): " + string.Join(" | ", guardActed));
         }
 
         if (newLines.Count > 0)
