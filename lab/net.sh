@@ -15,6 +15,11 @@
 #       icmp-drop-at-witness             the witness's input drops ip protocol icmp
 #       udp-drop NODE [PORT]             NODE drops udp in and out (only dport PORT if given)
 #       isolate-from-witness NODE        NODE drops all IPv4 in from / out to the witness
+#       relay-drop NODE OTHER            NODE's output drops ICMP carrying OTHER's address as source: the
+#                                        frames NODE relays to OTHER through the witness (the sbp icmp
+#                                        link); NODE's own probes of the witness still pass. A selective
+#                                        relay filter: with `partition` on top, both nodes reach the
+#                                        witness but not each other on any path
 #       heal [NODE|all]                  remove the fault tables (default all)
 #   net.sh heal PREFIX [NODE|all]        same as fault PREFIX heal [NODE|all]
 #   net.sh print-fault PREFIX KIND ARGS...
@@ -215,11 +220,11 @@ cmd_fault() {
   need_tools nft
   local kind="${1:-}"
   case "$kind" in
-    partition|oneway|loss|icmp-drop-at-witness|udp-drop|isolate-from-witness|heal) shift ;;
+    partition|oneway|loss|icmp-drop-at-witness|udp-drop|isolate-from-witness|relay-drop|heal) shift ;;
     *)
       # node-first form: fault PREFIX NODE KIND [ARGS]
       local node="${1:-}" k2="${2:-}"
-      [ -n "$k2" ] || die "usage: fault PREFIX KIND ARGS... (kinds: partition oneway loss icmp-drop-at-witness udp-drop isolate-from-witness heal)"
+      [ -n "$k2" ] || die "usage: fault PREFIX KIND ARGS... (kinds: partition oneway loss icmp-drop-at-witness udp-drop isolate-from-witness relay-drop heal)"
       shift 2
       if [ "$k2" = "icmp-drop-at-witness" ]; then set --; else set -- "$node" "$@"; fi
       kind="$k2"
@@ -270,6 +275,13 @@ cmd_fault() {
       ns="$(ns_of "$prefix" "$node")"; wip="$(ip_of "$prefix" w)"
       nft_replace "$ns" "${prefix}_isow" "$(chains_in_out \
         "    ip saddr $wip drop" "    ip daddr $wip drop")"
+      ;;
+    relay-drop)
+      node="${1:-}"; other="${2:-}"; check_node "$node"; check_node "$other"
+      [ "$node" != "w" ] && [ "$other" != "w" ] || die "relay-drop needs two nodes, not the witness"
+      ns="$(ns_of "$prefix" "$node")"; oip="$(ip_of "$prefix" "$other")"
+      nft_replace "$ns" "${prefix}_relay_$other" \
+        "$(printf '  chain out { type filter hook output priority 0; policy accept;\n    ip saddr %s ip protocol icmp drop\n  }\n' "$oip")"
       ;;
     heal)
       node="${1:-all}"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the namespace lab needs (iproute2, nftables, iputils-ping,
-# python3 for the UDP probes, resource-agents for the real OCF agents Dummy and IPaddr2).
+# python3 for the UDP probes, resource-agents for the real OCF agents Dummy and IPaddr2,
+# faketime/libfaketime for the wall-clock steps of FAULTS.md F13).
 # Idempotent; prints nothing when everything is already present.
 # Runs `apt-get update` at most once per invocation, only when something is missing.
 set -euo pipefail
@@ -11,6 +12,8 @@ command -v nft >/dev/null 2>&1 || need+=(nftables)
 command -v ping >/dev/null 2>&1 || need+=(iputils-ping)
 [ -x /usr/bin/python3 ] || need+=(python3-minimal)
 [ -x /usr/lib/ocf/resource.d/heartbeat/Dummy ] || need+=(resource-agents)
+compgen -G '/usr/lib/*/faketime/libfaketime.so.1' >/dev/null || need+=(libfaketime)
+command -v faketime >/dev/null 2>&1 || need+=(faketime)
 
 if [ "${#need[@]}" -eq 0 ]; then
   exit 0
@@ -49,3 +52,4 @@ for c in ip nft ping; do
   command -v "$c" >/dev/null 2>&1 || { echo "lab/setup.sh: $c still missing after install" >&2; exit 1; }
 done
 [ -x /usr/lib/ocf/resource.d/heartbeat/Dummy ] || { echo "lab/setup.sh: /usr/lib/ocf/resource.d/heartbeat/Dummy still missing after install" >&2; exit 1; }
+compgen -G '/usr/lib/*/faketime/libfaketime.so.1' >/dev/null || { echo "lab/setup.sh: libfaketime.so.1 still missing after install" >&2; exit 1; }

@@ -20,6 +20,8 @@ public sealed class StatusSnapshot
         var daemon = Obj(root, "daemon");
         Pid = Int(daemon, "pid");
         Incarnation = daemon["incarnation"]!.GetValue<ulong>();
+        Started = daemon["started"] is JsonValue started ? DateTimeOffset.Parse(started.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind) : null;
+        SlowTicks = daemon["slow_ticks"]?.GetValue<long>() ?? 0;
         var cluster = Arr(root, "clusters").Single()!.AsObject();
         var peer = Arr(cluster, "peers").Single()!.AsObject();
         PeerId = Int(peer, "id");
@@ -43,6 +45,13 @@ public sealed class StatusSnapshot
     public int Pid { get; }
 
     public ulong Incarnation { get; }
+
+    /// <summary><c>daemon.started</c>: the daemon's wall clock now minus its (monotonic) uptime, so a step of the daemon's
+    /// wall clock moves it by the step (FAULTS.md F13 checks libfaketime took effect with it); null if absent.</summary>
+    public DateTimeOffset? Started { get; }
+
+    /// <summary><c>daemon.slow_ticks</c> (0 if absent).</summary>
+    public long SlowTicks { get; }
 
     public int PeerId { get; }
 

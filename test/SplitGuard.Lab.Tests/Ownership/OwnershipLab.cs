@@ -44,6 +44,8 @@ public sealed class OwnershipLab : IAsyncDisposable
     private readonly Dictionary<string, SplitGuardProcess> _daemons = new(StringComparer.Ordinal);
     private readonly Dictionary<string, NamespaceProcess> _monitors = new(StringComparer.Ordinal);
     private NamespaceProcess? _probe;
+    private IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> _nodeEnvironment =
+        new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
     private int _disposed;
 
     private OwnershipLab(LabNetwork lab, LabClusterOptions options, string configPath)
@@ -87,7 +89,14 @@ public sealed class OwnershipLab : IAsyncDisposable
     public static int IdOf(string node) => node == "n1" ? 1 : 2;
 
     /// <summary>Builds the lab, starts both daemons and the client, and waits until one node serves the VIP.</summary>
-    public static async Task<OwnershipLab> StartAsync()
+    public static Task<OwnershipLab> StartAsync() => StartAsync(null);
+
+    /// <summary>
+    /// Builds the lab, starts both daemons and the client, and waits until one node serves the VIP. Each daemon of a node
+    /// named in <paramref name="nodeEnvironment"/> gets those extra environment variables (also when restarted), e.g.
+    /// LD_PRELOAD of libfaketime for FAULTS.md F13.
+    /// </summary>
+    public static async Task<OwnershipLab> StartAsync(IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? nodeEnvironment)
     {
         EnsureAgents();
         var options = new LabClusterOptions { Interval = 0.02, MaxLoss = 5 };
@@ -114,6 +123,11 @@ public sealed class OwnershipLab : IAsyncDisposable
             var configPath = Path.Combine(lab.WorkDir, "cluster.json");
             await File.WriteAllTextAsync(configPath, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true })).ConfigureAwait(false);
             started = new OwnershipLab(lab, options, configPath);
+            if (nodeEnvironment is not null)
+            {
+                started._nodeEnvironment = nodeEnvironment;
+            }
+
             await File.WriteAllTextAsync(started.OwnershipLogPath, string.Empty).ConfigureAwait(false);
             foreach (var node in Nodes)
             {
@@ -159,13 +173,23 @@ public sealed class OwnershipLab : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts (or restarts) the daemon of <paramref name="node"/> with the shared ownership log.</summary>
+    /// <summary>Starts (or restarts) the daemon of <paramref name="node"/> with the shared ownership log (and the node's
+    /// extra environment, if <see cref="StartAsync(IReadOnlyDictionary{string, IReadOnlyDictionary{string, string}}?)"/> was given one).</summary>
     public SplitGuardProcess StartDaemon(string node)
     {
-        var daemon = SplitGuardProcess.Start(Lab, node, ConfigPath, environment: new Dictionary<string, string>
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["SPLITGUARD_OWNERSHIP_LOG"] = OwnershipLogPath,
-        });
+        };
+        if (_nodeEnvironment.TryGetValue(node, out var extra))
+        {
+            foreach (var (key, value) in extra)
+            {
+                environment[key] = value;
+            }
+        }
+
+        var daemon = SplitGuardProcess.Start(Lab, node, ConfigPath, environment: environment);
         _daemons[node] = daemon;
         return daemon;
     }
