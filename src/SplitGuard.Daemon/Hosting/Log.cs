@@ -61,4 +61,7 @@ internal static partial class Log
 
     [LoggerMessage(1400, LogLevel.Critical, "PANIC: {Reason}; no automatic decisions until `splitguard recover` (heartbeats go on; peers are told resources may still run here)")]
     public static partial void Panic(ILogger logger, string reason);
+
+    [LoggerMessage(1401, LogLevel.Error, "cannot store the lease term in {Path} ({Reason}): this node stops being eligible to own resources until it can")]
+    public static partial void TermNotStored(ILogger logger, string path, string reason);
 }

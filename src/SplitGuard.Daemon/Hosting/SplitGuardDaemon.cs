@@ -39,6 +39,9 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
     private TimeSpan? _offlineUntil;
     private TimeSpan? _moveAwayUntil;
     private string? _panicLogged;
+    private readonly TermFile? _termFile;
+    private uint _persistedTerm;
+    private string? _termError;
     private UdpTransport? _udp;
     private IcmpTransport? _icmp;
     private ControlServer? _control;
@@ -65,9 +68,19 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
                 self.Priority, peer.Priority);
 
             // Two nodes: the lease with a witness (docs/ownership.md). Three or more: an elected master by majority.
+            _termFile = new TermFile(settings.PidFile + ".term");
+            try
+            {
+                _persistedTerm = _termFile.Read();
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                throw new DaemonStartException($"cannot read the stored lease term: {e.Message}", e);
+            }
+
             _lease = _leasePeers.Length == 1
-                ? new TwoNodeLease(membership.LocalNode, options, Now())
-                : new MajorityLease(membership.LocalNode, first.Members.ToDictionary(m => m.Id, m => m.Priority), options, Now());
+                ? new TwoNodeLease(membership.LocalNode, options, Now(), _persistedTerm)
+                : new MajorityLease(membership.LocalNode, first.Members.ToDictionary(m => m.Id, m => m.Priority), options, Now(), _persistedTerm);
             _leaseTick = links.Min(l => l.Config.Interval) / 2;
             var name = first.Members.First(m => m.Id == membership.LocalNode).Hostname;
             var runner = new AgentRunner();
@@ -266,7 +279,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
         }
 
         bool needsMove = _resources.NeedsMove;
-        _lease!.Eligible = !stopping && !_operatorIneligible && panic is null && !needsMove && _moveAwayUntil is null;
+        _lease!.Eligible = !stopping && !_operatorIneligible && panic is null && !needsMove && _moveAwayUntil is null && _termError is null;
         _engine.Status = stopping ? Protocol.Heartbeat.NodeStatus.Offline
             : _operatorIneligible ? _operatorStatus
             : !_lease.Eligible ? Protocol.Heartbeat.NodeStatus.Standby
@@ -278,6 +291,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
 
         bool active = _resources.Active;
         var decision = _lease.Decide(now, _observations, active, _engine.LastStall);
+        PersistTerm(decision.Term);
         _engine.SetLease(_leaseCluster, decision.Term, decision.Holder, active, _lease.Options.AckWindow);
         if (decision.Run != _decision.Run || decision.Holder != _decision.Holder || decision.Term != _decision.Term)
         {
@@ -371,6 +385,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
                             ["resource_failures"] = _resources.Failures,
                             ["eligible"] = _lease.Eligible,
                             ["panic"] = _resources.PanicReason,
+                            ["term_store_error"] = _termError,
                             ["moving_away"] = _moveAwayUntil is not null,
                             ["resource_list"] = ResourceList(),
                             ["takeover_after_ms"] = _lease.TakeoverAfter.TotalMilliseconds,
@@ -444,6 +459,38 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
                 _ => $"OFFLINE for {(seconds is > 0 ? seconds.Value : 30)} s: switchover to the peer; ONLINE again afterwards",
             },
         };
+    }
+
+    /// <summary>
+    /// Stores a new term before it goes out in a frame. A node that cannot store it (disk full, read-only) stops being
+    /// eligible, so it claims nothing it could forget (S4), until a write succeeds again.
+    /// </summary>
+    private void PersistTerm(uint term)
+    {
+        if (term <= _persistedTerm && _termError is null)
+        {
+            return;
+        }
+
+        try
+        {
+            _termFile!.Write(Math.Max(term, _persistedTerm));
+            _persistedTerm = Math.Max(term, _persistedTerm);
+            if (_termError is not null)
+            {
+                _log.LogWarning("lease term stored again in {Path}; this node may own resources again", _termFile.Path);
+                _termError = null;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            if (_termError is null)
+            {
+                Log.TermNotStored(_log, _termFile!.Path, e.Message);
+            }
+
+            _termError = e.Message;
+        }
     }
 
     private JsonArray ResourceList()
