@@ -16,10 +16,19 @@ public sealed record SplitGuardConfig(
     public OwnershipConfig Ownership { get; init; } = OwnershipConfig.Default;
 }
 
-/// <summary>The <c>Ownership</c> section: timing of the lease that decides which node runs the resources.</summary>
+/// <summary>The <c>Ownership</c> section: timing of the lease that decides which node runs the resources, and pha's gateways.</summary>
 /// <param name="StopBudget">How long the owner's resources may take to stop (<c>stop_budget</c>, seconds): the owner starts stopping them this long before its lease ends.</param>
 public sealed record OwnershipConfig(TimeSpan StopBudget)
 {
+    /// <summary>Addresses pinged to check this node's outside connectivity (<c>gateways</c>); none by default.</summary>
+    public IReadOnlyList<IPAddress> Gateways { get; init; } = [];
+
+    /// <summary>Time between gateway pings (<c>gateway_interval</c>, default 0.1 s).</summary>
+    public TimeSpan GatewayInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Unanswered pings before the gateways count as lost (<c>gateway_maxloss</c>, default 5).</summary>
+    public int GatewayMaxLoss { get; init; } = 5;
+
     /// <summary>0.25 s: room for IPaddr2 (about 50 ms here) and a service that stops within 200 ms.</summary>
     public static readonly OwnershipConfig Default = new(TimeSpan.FromMilliseconds(250));
 }

@@ -13,7 +13,7 @@ internal sealed partial class ConfigReader
     internal static readonly IReadOnlyList<string> ApiKeys = ["socket", "group", "events_socket"];
     internal static readonly IReadOnlyList<string> AuthKeys = ["key_file"];
     internal static readonly IReadOnlyList<string> DaemonKeys = ["pid_file", "control_socket", "control_group"];
-    internal static readonly IReadOnlyList<string> OwnershipKeys = ["stop_budget"];
+    internal static readonly IReadOnlyList<string> OwnershipKeys = ["stop_budget", "gateways", "gateway_interval", "gateway_maxloss"];
 
     private readonly List<ConfigError> _errors = [];
     private (string Path, JsonTreeNode TypeNode)? _firstUdpLink;
@@ -192,21 +192,66 @@ internal sealed partial class ConfigReader
     private OwnershipConfig ReadOwnership(ObjectView root)
     {
         var ownership = OwnershipConfig.Default;
-        if (root.Get("Ownership") is { } property
-            && ObjectView.Open(this, property.Value, root.PathOf("Ownership"), "the Ownership object ({\"stop_budget\": seconds})", OwnershipKeys) is { } section
-            && section.Get("stop_budget") is { } budget)
+        if (root.Get("Ownership") is not { } property
+            || ObjectView.Open(this, property.Value, root.PathOf("Ownership"), "the Ownership object ({\"stop_budget\": seconds, \"gateways\": [...]})", OwnershipKeys) is not { } section)
         {
-            if (budget.Value is JsonTreeNumber number && number.AsDecimal() is { } seconds && seconds >= 0.01m && seconds <= 60m)
+            return ownership;
+        }
+
+        if (section.Get("stop_budget") is { } budget)
+        {
+            if (ReadSeconds(budget.Value, section.PathOf("stop_budget"), 0.01m, 60m, "how long the resources may take to stop") is { } stop)
             {
-                ownership = new OwnershipConfig(TimeSpan.FromTicks((long)decimal.Round(seconds * TimeSpan.TicksPerSecond)));
-            }
-            else
-            {
-                Expected(budget.Value, section.PathOf("stop_budget"), "a number of seconds from 0.01 to 60 (how long the resources may take to stop)");
+                ownership = ownership with { StopBudget = stop };
             }
         }
 
+        if (section.Get("gateways") is { } gateways)
+        {
+            var path = section.PathOf("gateways");
+            if (gateways.Value is JsonTreeArray array && array.Items.Count > 0)
+            {
+                var list = new List<System.Net.IPAddress>();
+                for (int i = 0; i < array.Items.Count; i++)
+                {
+                    if (ReadIpv4(array.Items[i], JsonPathText.Index(path, i), icmp: true) is { } ip)
+                    {
+                        list.Add(ip);
+                    }
+                }
+
+                ownership = ownership with { Gateways = list };
+            }
+            else
+            {
+                Expected(gateways.Value, path, "a non-empty array of IPv4 addresses to ping, such as [\"10.96.0.254\"]");
+            }
+        }
+
+        if (section.Get("gateway_interval") is { } interval
+            && ReadSeconds(interval.Value, section.PathOf("gateway_interval"), 0.01m, 60m, "time between gateway pings") is { } every)
+        {
+            ownership = ownership with { GatewayInterval = every };
+        }
+
+        if (section.Get("gateway_maxloss") is { } maxLoss
+            && ReadInt(maxLoss.Value, section.PathOf("gateway_maxloss"), 1, 1000, "unanswered gateway pings before the gateways count as lost") is { } loss)
+        {
+            ownership = ownership with { GatewayMaxLoss = loss };
+        }
+
         return ownership;
+    }
+
+    private TimeSpan? ReadSeconds(JsonTreeNode node, string path, decimal min, decimal max, string what)
+    {
+        if (node is JsonTreeNumber number && number.AsDecimal() is { } seconds && seconds >= min && seconds <= max)
+        {
+            return TimeSpan.FromTicks((long)decimal.Round(seconds * TimeSpan.TicksPerSecond));
+        }
+
+        Expected(node, path, $"a number of seconds from {min.ToString(System.Globalization.CultureInfo.InvariantCulture)} to {max.ToString(System.Globalization.CultureInfo.InvariantCulture)} ({what})");
+        return null;
     }
 
     private DaemonConfig ReadDaemon(ObjectView root)

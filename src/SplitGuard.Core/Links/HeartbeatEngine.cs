@@ -89,12 +89,13 @@ public sealed partial class HeartbeatEngine
     /// <paramref name="ackWindow"/> (on any link): a holder this node no longer hears stops being renewed by it soon,
     /// so the time a survivor must wait for the holder's lease to end is short (docs/ownership.md).
     /// </summary>
-    public void SetLease(ushort cluster, uint term, ushort holder, bool running, TimeSpan ackWindow)
+    public void SetLease(ushort cluster, uint term, ushort holder, bool running, TimeSpan ackWindow, bool gatewayLost = false)
     {
         var links = _clusters[cluster];
         links.LeaseTerm = term;
         links.LeaseHolder = holder;
-        links.LeaseFlags = running ? Protocol.Heartbeat.HeartbeatFrame.FlagRunning : (byte)0;
+        links.LeaseFlags = (byte)((running ? Protocol.Heartbeat.HeartbeatFrame.FlagRunning : 0)
+            | (gatewayLost ? Protocol.Heartbeat.HeartbeatFrame.FlagGatewayLost : 0));
         links.AckWindow = ackWindow;
     }
 

@@ -119,6 +119,7 @@ public sealed class PeerLinks
             roundTrip)
         {
             AcksLease = freshest is not null && latest is not null && (latest.PeerFlags & Protocol.Heartbeat.HeartbeatFrame.FlagLeaseAck) != 0,
+            PeerGatewayLost = latest is not null && (latest.PeerFlags & Protocol.Heartbeat.HeartbeatFrame.FlagGatewayLost) != 0,
         };
     }
 

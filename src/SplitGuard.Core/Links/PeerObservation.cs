@@ -31,4 +31,7 @@ public readonly record struct PeerObservation(
 {
     /// <summary>The peer's latest frame acknowledges the lease it names (it heard its holder within its window).</summary>
     public bool AcksLease { get; init; }
+
+    /// <summary>The peer's latest frame says it lost every one of its gateways.</summary>
+    public bool PeerGatewayLost { get; init; }
 }

@@ -64,4 +64,7 @@ internal static partial class Log
 
     [LoggerMessage(1401, LogLevel.Error, "cannot store the lease term in {Path} ({Reason}): this node stops being eligible to own resources until it can")]
     public static partial void TermNotStored(ILogger logger, string path, string reason);
+
+    [LoggerMessage(1402, LogLevel.Warning, "gateways {Targets}: {State}; {Consequence}")]
+    public static partial void Gateways(ILogger logger, string targets, string state, string consequence);
 }

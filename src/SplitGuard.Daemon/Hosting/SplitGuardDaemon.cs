@@ -1,3 +1,4 @@
+using System.Net;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
@@ -40,6 +41,12 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
     private TimeSpan? _moveAwayUntil;
     private string? _panicLogged;
     private readonly TermFile? _termFile;
+    private readonly GatewayMonitor? _gateway;
+    private readonly byte[] _gatewayPayload = new byte[8];
+    private readonly List<(IPAddress Target, ushort Sequence)> _gatewayProbes = [];
+    private IPAddress? _gatewaySource;
+    private bool _gatewayLost;
+    private bool _gatewayGiveUp;
     private uint _persistedTerm;
     private string? _termError;
     private UdpTransport? _udp;
@@ -82,6 +89,15 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
                 ? new TwoNodeLease(membership.LocalNode, options, Now(), _persistedTerm)
                 : new MajorityLease(membership.LocalNode, first.Members.ToDictionary(m => m.Id, m => m.Priority), options, Now(), _persistedTerm);
             _leaseTick = links.Min(l => l.Config.Interval) / 2;
+            if (settings.Config.Ownership.Gateways.Count > 0)
+            {
+                var ownership = settings.Config.Ownership;
+                _gateway = new GatewayMonitor(ownership.Gateways, ownership.GatewayInterval, ownership.GatewayMaxLoss, Now());
+                _gatewaySource = links[0].LocalIp;
+                "SGGW"u8.CopyTo(_gatewayPayload);
+                System.Security.Cryptography.RandomNumberGenerator.Fill(_gatewayPayload.AsSpan(4));
+            }
+
             var name = first.Members.First(m => m.Id == membership.LocalNode).Hostname;
             var runner = new AgentRunner();
             _resources = new ResourceManager(settings.Resources, runner, new OwnershipLog(settings.OwnershipLog, name), _log, Now);
@@ -118,7 +134,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
     public int Run(CancellationToken stop)
     {
         Log.Starting(_log, Version, _settings.NodeName, _settings.Memberships.Count, _engine.Incarnation, _settings.ConfigPath);
-        if (_engine.NeedsRawIcmp)
+        if (_engine.NeedsRawIcmp || _gateway is not null)
         {
             _icmp = new IcmpTransport(Deliver, _log);
         }
@@ -182,6 +198,16 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
                         Decide(now, stopping);
                         var next = now + _leaseTick;
                         deadline = next < deadline ? next : deadline;
+                        if (_gateway is not null)
+                        {
+                            var (targets, sequence, due) = _gateway.Due(now);
+                            foreach (var target in targets)
+                            {
+                                _gatewayProbes.Add((target, sequence));
+                            }
+
+                            deadline = due < deadline ? due : deadline;
+                        }
                     }
                     foreach (var e in events)
                     {
@@ -193,6 +219,12 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
                 }
 
                 Send(sends);
+                foreach (var (target, sequence) in _gatewayProbes)
+                {
+                    _icmp?.SendEcho(_gatewaySource!, target, 0x5347, sequence, _gatewayPayload);
+                }
+
+                _gatewayProbes.Clear();
                 Report(events);
                 sends.Clear();
                 events.Clear();
@@ -222,6 +254,16 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
     private void Deliver(Inbound item)
     {
         var events = t_events ??= [];
+        if (_gateway is not null && item.Transport == Transport.IcmpRelay && item.Data.AsSpan().SequenceEqual(_gatewayPayload))
+        {
+            lock (_gate)
+            {
+                _gateway.OnReply(item.Source, Now());
+            }
+
+            return;
+        }
+
         lock (_gate)
         {
             var result = _engine.OnDatagram(item.Transport, item.Source, item.Data, Now(), events);
@@ -279,7 +321,8 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
         }
 
         bool needsMove = _resources.NeedsMove;
-        _lease!.Eligible = !stopping && !_operatorIneligible && panic is null && !needsMove && _moveAwayUntil is null && _termError is null;
+        GatewayCheck(now);
+        _lease!.Eligible = !stopping && !_operatorIneligible && panic is null && !needsMove && _moveAwayUntil is null && _termError is null && !_gatewayGiveUp;
         _engine.Status = stopping ? Protocol.Heartbeat.NodeStatus.Offline
             : _operatorIneligible ? _operatorStatus
             : !_lease.Eligible ? Protocol.Heartbeat.NodeStatus.Standby
@@ -292,7 +335,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
         bool active = _resources.Active;
         var decision = _lease.Decide(now, _observations, active, _engine.LastStall);
         PersistTerm(decision.Term);
-        _engine.SetLease(_leaseCluster, decision.Term, decision.Holder, active, _lease.Options.AckWindow);
+        _engine.SetLease(_leaseCluster, decision.Term, decision.Holder, active, _lease.Options.AckWindow, _gatewayLost);
         if (decision.Run != _decision.Run || decision.Holder != _decision.Holder || decision.Term != _decision.Term)
         {
             _log.LogInformation("ownership: {Verdict}, term {Term}, holder {Holder}: {Reason}",
@@ -386,6 +429,12 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
                             ["eligible"] = _lease.Eligible,
                             ["panic"] = _resources.PanicReason,
                             ["term_store_error"] = _termError,
+                            ["gateways"] = _gateway is null ? null : new JsonObject
+                            {
+                                ["targets"] = new JsonArray([.. _gateway.Targets.Select(t => (JsonNode)t.ToString())]),
+                                ["reachable"] = !_gatewayLost,
+                                ["giving_up"] = _gatewayGiveUp,
+                            },
                             ["moving_away"] = _moveAwayUntil is not null,
                             ["resource_list"] = ResourceList(),
                             ["takeover_after_ms"] = _lease.TakeoverAfter.TotalMilliseconds,
@@ -491,6 +540,30 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
 
             _termError = e.Message;
         }
+    }
+
+    /// <summary>
+    /// pha's gateway rule: a node that lost every gateway gives up its lease and resources while another node, heard
+    /// ONLINE, still reaches its own (that node takes over at once: it hears the release). When all lost them (the
+    /// gateway itself is down), nobody moves.
+    /// </summary>
+    private void GatewayCheck(TimeSpan now)
+    {
+        if (_gateway is null)
+        {
+            return;
+        }
+
+        bool lost = !_gateway.Reachable(now);
+        bool giveUp = lost && _observations.Any(o => o.Heard && !o.PeerGatewayLost && o.PeerStatus == Protocol.Heartbeat.NodeStatus.Online);
+        if (lost != _gatewayLost || giveUp != _gatewayGiveUp)
+        {
+            Log.Gateways(_log, string.Join(", ", _gateway.Targets), lost ? "lost" : "reachable",
+                giveUp ? "another node still reaches them: giving up the lease and resources" : lost ? "no other node reaches them either: nothing moves" : "this node may own resources");
+        }
+
+        _gatewayLost = lost;
+        _gatewayGiveUp = giveUp;
     }
 
     private JsonArray ResourceList()

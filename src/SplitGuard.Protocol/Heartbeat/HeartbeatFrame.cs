@@ -52,6 +52,9 @@ public readonly partial record struct HeartbeatFrame(
     /// </summary>
     public const byte FlagLeaseAck = 0x08;
 
+    /// <summary>Flag bit: the sender lost every one of its gateways (pha's gateway ping); a peer that still reaches them takes over.</summary>
+    public const byte FlagGatewayLost = 0x10;
+
     /// <summary>Total size of this frame on the wire.</summary>
     public int Size => HeaderSize + Payload.Length + MacSize;
 }

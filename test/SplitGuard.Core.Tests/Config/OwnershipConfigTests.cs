@@ -36,4 +36,22 @@ public sealed class OwnershipConfigTests
         Assert.Equal(-7, config.Clusters[0].Members[0].Priority);
         Assert.Equal(0, config.Clusters[0].Members[1].Priority);
     }
+
+    [Fact]
+    public void Gateways_and_their_timing_are_read()
+    {
+        var config = Parse(string.Empty, ", \"Ownership\": { \"gateways\": [\"10.0.0.254\", \"10.0.1.254\"], \"gateway_interval\": 0.05, \"gateway_maxloss\": 3 }");
+        Assert.Equal(["10.0.0.254", "10.0.1.254"], config.Ownership.Gateways.Select(g => g.ToString()));
+        Assert.Equal(TimeSpan.FromMilliseconds(50), config.Ownership.GatewayInterval);
+        Assert.Equal(3, config.Ownership.GatewayMaxLoss);
+    }
+
+    [Fact]
+    public void A_bad_gateway_is_an_error_that_names_its_path()
+    {
+        var result = ConfigLoader.Parse(Base.Replace("PRIORITY", string.Empty, StringComparison.Ordinal)
+            .Replace("OWNERSHIP", ", \"Ownership\": { \"gateways\": [\"10.0.0\"] }", StringComparison.Ordinal), "test.json");
+        Assert.Null(result.Config);
+        Assert.Contains(result.Errors, e => e.JsonPath == "$.Ownership.gateways[0]");
+    }
 }
