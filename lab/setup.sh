@@ -11,6 +11,7 @@ command -v nft >/dev/null 2>&1 || need+=(nftables)
 command -v ping >/dev/null 2>&1 || need+=(iputils-ping)
 [ -x /usr/bin/python3 ] || need+=(python3-minimal)
 [ -x /usr/lib/ocf/resource.d/heartbeat/Dummy ] || need+=(resource-agents)
+[ -x /usr/sbin/boothd ] || need+=(booth)
 
 if [ "${#need[@]}" -eq 0 ]; then
   exit 0
