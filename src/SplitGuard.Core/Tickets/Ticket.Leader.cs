@@ -159,7 +159,9 @@ internal sealed partial class Ticket
             }
         }
 
-        if (!Config.IsManual && now - _lastRenewal >= Config.RenewalFreqMs && _handlerRunning is null
+        // booth renews when no more than expire - renewal-freq is left (so a 30 s lease renewed every 10 s carries 19)
+        if (!Config.IsManual && TermExpires - now <= Config.ExpireMs - Config.RenewalFreqMs && now - _lastRenewal >= Config.TimeoutMs
+            && _handlerRunning is null
             && !(_acksExpected && _lastRequest == BoothCommand.Heartbeat))
         {
             if (Config.BeforeAcquireHandler is { } handler)
