@@ -153,7 +153,7 @@ internal sealed partial class Ticket
                 {
                     if ((_acked & (1UL << member.Index)) == 0)
                     {
-                        Send(actions, member.Index, Make(_lastRequest, now));
+                        actions.Add(new SendAction(member.Index, Make(_lastRequest, now)) { Resend = true });
                     }
                 }
             }

@@ -109,7 +109,7 @@ internal sealed partial class Ticket
         {
             if ((_acked & (1UL << member.Index)) == 0)
             {
-                Send(actions, member.Index, Make(BoothCommand.Revoke, now));
+                actions.Add(new SendAction(member.Index, Make(BoothCommand.Revoke, now)) { Resend = true });
             }
         }
     }
