@@ -65,7 +65,7 @@ public static class BoothText
             var last = c.LastReceived is { } t ? Time(t) : "never";
             sb.Append(CultureInfo.InvariantCulture, $"{type,-12} {m.Address}, last recv: {last}\n");
             sb.Append(CultureInfo.InvariantCulture, $"\tSent pkts:{c.SentPackets} error:{c.SentErrors} resends:{c.Resends}\n");
-            sb.Append(CultureInfo.InvariantCulture, $"\tRecv pkts:{c.ReceivedPackets} error:{c.ReceiveErrors} authfail:{c.AuthFailures} invalid:{c.Invalid}\n");
+            sb.Append(CultureInfo.InvariantCulture, $"\tRecv pkts:{c.ReceivedPackets} error:{c.ReceiveErrors} authfail:{c.AuthFailures} invalid:{c.Invalid}\n\n");
         }
 
         return sb.ToString();
