@@ -121,9 +121,11 @@ public sealed partial class BoothLab : IAsyncDisposable
         await p.StopAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
     }
 
-    /// <summary>The real booth client in <paramref name="from"/>'s namespace.</summary>
+    /// <summary>The real booth client in <paramref name="from"/>'s namespace: <c>booth COMMAND -c CONF ARGS...</c>. The
+    /// ticket name must come last: booth 1.0's client ignores a name placed before options and takes the config's
+    /// only ticket instead (seen here: <c>booth grant nosuch -c F</c> granted ticketA).</summary>
     public Task<ProcessResult> BoothAsync(string from, params string[] args) =>
-        ProcessRunner.RunAsync("ip", ["netns", "exec", Ns(from), "/usr/sbin/booth", .. args, "-c", ConfigPath], CliTimeout);
+        ProcessRunner.RunAsync("ip", ["netns", "exec", Ns(from), "/usr/sbin/booth", args[0], "-c", ConfigPath, .. args[1..]], CliTimeout);
 
     /// <summary><c>splitguard ticket ...</c> in <paramref name="from"/>'s namespace.</summary>
     public Task<ProcessResult> TicketAsync(string from, params string[] args) =>
