@@ -20,8 +20,8 @@ internal static partial class BoothLog
     [LoggerMessage(1721, LogLevel.Warning, "dropped a packet from {Member} ({Source}): {Error}")]
     public static partial void BadPacket(ILogger logger, string member, string source, string error);
 
-    [LoggerMessage(1722, LogLevel.Warning, "packet from {Member}: timestamp older than previous one (accepted, as booth does)")]
-    public static partial void OlderTimestamp(ILogger logger, string member);
+    [LoggerMessage(1722, LogLevel.Warning, "dropped {Command} from {Member}: timestamp not newer than the previous one (replayed or reordered)")]
+    public static partial void Reordered(ILogger logger, string member, string command);
 
     [LoggerMessage(1730, LogLevel.Information, "client {Client}: {Command} {Ticket} -> {Result}")]
     public static partial void Client(ILogger logger, string client, string command, string ticket, string result);

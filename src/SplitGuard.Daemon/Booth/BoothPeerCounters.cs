@@ -20,5 +20,9 @@ public sealed class BoothPeerCounters
     /// <summary>Unknown ticket or leader.</summary>
     public long Invalid { get; set; }
 
+    /// <summary>Authenticated packets not newer than the previous one (replayed or reordered), dropped. Not in booth's
+    /// peers text; logged.</summary>
+    public long Reordered { get; set; }
+
     public DateTimeOffset? LastReceived { get; set; }
 }

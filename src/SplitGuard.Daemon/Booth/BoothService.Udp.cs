@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using SplitGuard.Core.Tickets;
 using SplitGuard.Protocol.Booth;
 
 namespace SplitGuard.Daemon.Booth;
@@ -60,17 +61,16 @@ public sealed partial class BoothService
 
         if (Key.Length > 0)
         {
-            var older = _replay.Older;
-            if (!_replay.Accept(member.Index, message.Secs, message.Usecs, DateTimeOffset.UtcNow.ToUnixTimeSeconds()))
+            switch (_replay.Check(member.Index, message.Secs, message.Usecs, DateTimeOffset.UtcNow.ToUnixTimeSeconds()))
             {
-                c.AuthFailures++;
-                BoothLog.BadPacket(_logger, member.Address.ToString(), source, "timestamp outside maxtimeskew");
-                return;
-            }
-
-            if (_replay.Older != older)
-            {
-                BoothLog.OlderTimestamp(_logger, member.Address.ToString());
+                case ReplayVerdict.Stale:
+                    c.AuthFailures++;
+                    BoothLog.BadPacket(_logger, member.Address.ToString(), source, "timestamp older than maxtimeskew");
+                    return;
+                case ReplayVerdict.Reordered:
+                    c.Reordered++;
+                    BoothLog.Reordered(_logger, member.Address.ToString(), FourCc.Text((uint)message.Command));
+                    return;
             }
         }
 

@@ -3,21 +3,23 @@ using Xunit;
 
 namespace SplitGuard.Core.Tests.Tickets;
 
-/// <summary>booth's weak replay protection, copied on purpose: older packets inside maxtimeskew still count.</summary>
+/// <summary>The timestamp window: newer packets pass, replays and reordered packets are dropped, stale ones refused.</summary>
 public sealed class ReplayWindowTests
 {
     [Fact]
-    public void Newer_packets_pass_older_ones_pass_inside_the_skew_and_fail_outside()
+    public void Newer_packets_pass_replayed_and_reordered_ones_do_not_and_stale_ones_are_refused()
     {
         var w = new ReplayWindow(3, 600);
-        Assert.True(w.Accept(1, 1000, 5, 1000));
-        Assert.True(w.Accept(1, 1000, 6, 1000));
-        Assert.Equal(0, w.Older);
-        Assert.True(w.Accept(1, 1000, 6, 1000)); // byte-identical replay: booth warns and processes it
-        Assert.Equal(1, w.Older);
-        Assert.True(w.Accept(2, 1, 0, 1000)); // first packet of another member: nothing to compare with
-        Assert.False(w.Accept(1, 399, 0, 1000)); // older and outside the 600 s window
-        Assert.True(w.Accept(1, 400, 0, 1000)); // at the edge
+        Assert.Equal(ReplayVerdict.Accept, w.Check(1, 1000, 5, 1000));
+        Assert.Equal(ReplayVerdict.Accept, w.Check(1, 1000, 6, 1000));
+        Assert.Equal(ReplayVerdict.Reordered, w.Check(1, 1000, 6, 1000)); // byte-identical replay
+        Assert.Equal(ReplayVerdict.Reordered, w.Check(1, 1000, 5, 1000)); // reordered
+        Assert.Equal(ReplayVerdict.Accept, w.Check(1, 1001, 0, 1000));
+        Assert.Equal(ReplayVerdict.Accept, w.Check(2, 999, 0, 1000)); // members are independent
+        Assert.Equal(ReplayVerdict.Stale, w.Check(0, 399, 0, 1000)); // older than maxtimeskew
+        Assert.Equal(ReplayVerdict.Accept, w.Check(0, 400, 0, 1000)); // at the edge
+        w.Forget(1);
+        Assert.Equal(ReplayVerdict.Accept, w.Check(1, 900, 0, 1000));
     }
 
     [Fact]
