@@ -20,12 +20,21 @@ public sealed partial class BoothLab : IAsyncDisposable
     private readonly Dictionary<string, NamespaceProcess> _running = [];
     private readonly HashSet<string> _splitGuardMembers;
 
-    private BoothLab(LabNetwork network, HashSet<string> splitGuardMembers, string conf)
+    private BoothLab(LabNetwork network, HashSet<string> splitGuardMembers, string conf, bool cibStub)
     {
         Network = network;
         _splitGuardMembers = splitGuardMembers;
         ConfigPath = conf;
+        CibStub = cibStub;
     }
+
+    /// <summary>Sites run with lab/booth/crm_ticket first on PATH, one CIB directory per site.</summary>
+    public bool CibStub { get; }
+
+    /// <summary>The directory of the lab's before-acquire-handler (handler.sh, handler.log, fail-ADDR files).</summary>
+    public string HandlerDir => Path.Combine(Network.WorkDir, "h");
+
+    public string CibDir(string member) => Path.Combine(Network.WorkDir, "cib-" + member);
 
     public LabNetwork Network { get; }
 
@@ -34,7 +43,7 @@ public sealed partial class BoothLab : IAsyncDisposable
     public static readonly string[] Members = ["n1", "n2", "w"];
 
     /// <summary>Builds the namespaces and files; <paramref name="splitGuard"/> names the members SplitGuard plays.</summary>
-    public static async Task<BoothLab> CreateAsync(string[] splitGuard, string ticketExtra = "")
+    public static async Task<BoothLab> CreateAsync(string[] splitGuard, string ticketExtra = "", bool cibStub = false)
     {
         if (!File.Exists("/usr/sbin/boothd"))
         {
@@ -52,7 +61,19 @@ public sealed partial class BoothLab : IAsyncDisposable
             var run = Path.Combine(dir, "run");
             Directory.CreateDirectory(run);
             // boothd drops to hacluster:haclient and writes its lock file there
-            (await ProcessRunner.RunAsync("chown", ["hacluster:haclient", run], CliTimeout).ConfigureAwait(false)).EnsureSuccess();
+            var handlerDir = Path.Combine(dir, "h");
+            Directory.CreateDirectory(handlerDir);
+            File.Copy(Path.Combine(LabPaths.LabDir, "booth", "handler.sh"), Path.Combine(handlerDir, "handler.sh"));
+            var owned = new List<string> { run, handlerDir };
+            foreach (var m in Members)
+            {
+                var cib = Path.Combine(dir, "cib-" + m);
+                Directory.CreateDirectory(cib);
+                owned.Add(cib);
+            }
+
+            (await ProcessRunner.RunAsync("chown", ["hacluster:haclient", .. owned], CliTimeout).ConfigureAwait(false)).EnsureSuccess();
+            ticketExtra = ticketExtra.Replace("HANDLER", Path.Combine(handlerDir, "handler.sh"), StringComparison.Ordinal);
             var key = Path.Combine(dir, "authkey");
             await File.WriteAllTextAsync(key, "sgb-shared-secret-0123456789\n").ConfigureAwait(false);
             File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -72,7 +93,7 @@ public sealed partial class BoothLab : IAsyncDisposable
                     acquire-after = 2
                 {ticketExtra}
                 """).ConfigureAwait(false);
-            return new BoothLab(network, [.. splitGuard], conf);
+            return new BoothLab(network, [.. splitGuard], conf, cibStub);
         }
         catch
         {
@@ -95,11 +116,20 @@ public sealed partial class BoothLab : IAsyncDisposable
     public async Task StartAsync(string member, IReadOnlyDictionary<string, string>? environment = null)
     {
         var output = Path.Combine(Network.WorkDir, $"{member}.log");
+        var stub = CibStub && member != "w";
+        var path = (stub ? Path.Combine(LabPaths.LabDir, "booth") + ":" : string.Empty) + "/usr/bin:/bin";
+        var env = new Dictionary<string, string>(environment ?? new Dictionary<string, string>());
+        if (stub)
+        {
+            env["CRM_STUB_DIR"] = CibDir(member);
+        }
+
         IReadOnlyList<string> command = IsSplitGuard(member)
-            ? [LabPaths.DotnetHost, LabPaths.SplitGuardDll, "booth", "daemon", "-c", ConfigPath, "--site", Ip(member)]
-            : ["env", "-i", "PATH=/usr/bin:/bin", "/usr/sbin/boothd", "daemon", "-S", "-D", "-c", ConfigPath,
-                "-l", Path.Combine(Network.WorkDir, "run", member + ".pid")];
-        _running[member] = NamespaceProcess.Start(Ns(member), command, output, environment);
+            ? ["env", "PATH=" + path + ":" + Environment.GetEnvironmentVariable("PATH"), LabPaths.DotnetHost, LabPaths.SplitGuardDll,
+                "booth", "daemon", "-c", ConfigPath, "--site", Ip(member)]
+            : ["env", "-i", "PATH=" + path, .. env.Select(e => $"{e.Key}={e.Value}"), "/usr/sbin/boothd", "daemon", "-S", "-D",
+                "-c", ConfigPath, "-l", Path.Combine(Network.WorkDir, "run", member + ".pid")];
+        _running[member] = NamespaceProcess.Start(Ns(member), command, output, env);
         await Polling.WaitUntilAsync(async () => (await ListAsync(member, member).ConfigureAwait(false)).Succeeded,
             TimeSpan.FromSeconds(20), $"{member} answers `booth list`").ConfigureAwait(false);
     }
@@ -188,6 +218,31 @@ public sealed partial class BoothLab : IAsyncDisposable
 
         long G(int i) => long.Parse(block.Groups[i].Value, CultureInfo.InvariantCulture);
         return (G(1), G(2), G(3), G(4));
+    }
+
+    /// <summary>Every CIB grant the sites recorded through the crm_ticket stub: (site, owner id, term).</summary>
+    public List<(string Site, long Owner, uint Term)> CibGrants()
+    {
+        var grants = new List<(string, long, uint)>();
+        foreach (var m in Members)
+        {
+            var log = Path.Combine(CibDir(m), "calls.log");
+            if (!File.Exists(log))
+            {
+                continue;
+            }
+
+            foreach (var line in File.ReadAllLines(log))
+            {
+                var g = Regex.Match(line, @" -g --force -S owner -v(-?\d+) -S expires -v\d+ -S term -v(\d+)", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+                if (g.Success)
+                {
+                    grants.Add((m, long.Parse(g.Groups[1].Value, CultureInfo.InvariantCulture), uint.Parse(g.Groups[2].Value, CultureInfo.InvariantCulture)));
+                }
+            }
+        }
+
+        return grants;
     }
 
     public string Describe()
