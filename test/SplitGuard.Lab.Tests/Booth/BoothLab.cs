@@ -64,6 +64,9 @@ public sealed partial class BoothLab : IAsyncDisposable
             var handlerDir = Path.Combine(dir, "h");
             Directory.CreateDirectory(handlerDir);
             File.Copy(Path.Combine(LabPaths.LabDir, "booth", "handler.sh"), Path.Combine(handlerDir, "handler.sh"));
+            var handlerLog = Path.Combine(handlerDir, "handler.log");
+            await File.WriteAllTextAsync(handlerLog, string.Empty).ConfigureAwait(false);
+            File.SetUnixFileMode(handlerLog, (UnixFileMode)0x1B6); // 0666: root (splitguard) and hacluster (boothd) append
             var owned = new List<string> { run, handlerDir };
             foreach (var m in Members)
             {
