@@ -111,7 +111,9 @@ internal sealed partial class Ticket
             return;
         }
 
-        if (m.Term < Term)
+        // A lower term, or a term that already had a holder here (e.g. a member that restarted without a CIB asks
+        // again for term 0 after a revoke): the candidate must take a newer term.
+        if (m.Term < Term || (LastValidTerm is { } used && m.Term <= used && !(IsValid(now) && m.From == Leader)))
         {
             Reject(sender, m, BoothResult.TermOutdated, now, actions);
             return;
@@ -219,6 +221,12 @@ internal sealed partial class Ticket
             case BoothResult.TermStillValid when Role == TicketRole.Candidate && m.Leader != NoOne && m.Leader != LocalId && m.TermValidFor > 0:
                 FailPendingClient(BoothResult.Overgrant, now, actions);
                 Follow(m.Leader, Math.Max(Term, m.Term), _ctx.FromWire(m.TermValidFor), now);
+                break;
+            case BoothResult.TermOutdated when Role == TicketRole.Candidate && m.Term == Term:
+                // this term already had a holder elsewhere: abandon the round, the next one takes a newer term
+                LastValidTerm = Term;
+                ClearElection();
+                ScheduleElection(_electionReason, now, actions);
                 break;
             case BoothResult.TermOutdated when m.Term > Term && Role is TicketRole.Candidate or TicketRole.Leader:
                 FailPendingClient(BoothResult.SyncFail, now, actions);

@@ -19,11 +19,12 @@ internal sealed partial class Ticket
     /// means "follow it" for the rest of its validity.</summary>
     public void Load(CibTicketState state, long now, List<TicketAction> actions)
     {
+        // Any CIB record means the ticket was used in that term: the next election must take a newer one.
         Term = state.Term;
+        LastValidTerm = state.Term;
         if (state.Granted || state.Owner == LocalId)
         {
             _reacquireAtStart = IsSite && state.RemainingMs > 0;
-            LastValidTerm = state.Term;
             Log(actions, $"CIB says granted here (term {Term}): will reacquire");
             return;
         }

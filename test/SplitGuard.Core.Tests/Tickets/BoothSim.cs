@@ -68,12 +68,20 @@ internal sealed class BoothSim
 
     public void Crash(int member) => _engines[member] = null;
 
+    /// <summary>Restarts a member; a site first loads its last CIB write, as booth and splitguard do with crm_ticket.</summary>
     public void Restart(int member)
     {
         var engine = new TicketEngine(Config, Config.Members[member], seed: _random.Next());
         _engines[member] = engine;
+        if (_cib.TryGetValue(member, out var cib))
+        {
+            Apply(member, engine.Load(TicketName, cib.State with { RemainingMs = Math.Max(0, cib.ExpiresAt - Now) }, Now));
+        }
+
         Apply(member, engine.Start(Now));
     }
+
+    private readonly Dictionary<int, (CibTicketState State, long ExpiresAt)> _cib = [];
 
     public void Partition(int member)
     {
@@ -237,6 +245,7 @@ internal sealed class BoothSim
                     break;
                 case CibWriteAction c:
                     CibWrites.Add((member, c.Granted, c.Owner, c.Term));
+                    _cib[member] = (new CibTicketState(c.Granted, c.Owner, c.Term, 0), Now + c.ExpiresInMs);
                     break;
                 case TicketLogAction l:
                     Log.Add($"{Now} m{member}: {l.Text}");

@@ -36,6 +36,10 @@ public sealed class TicketRandomScheduleTests(ITestOutputHelper output)
         Assert.True(grants > 0, "no schedule granted the ticket: the test tested nothing");
     }
 
+    /// <summary>The last log lines and actions, when one seed is replayed (SPLITGUARD_SEED).</summary>
+    private static string Tail(BoothSim sim) =>
+        Environment.GetEnvironmentVariable("SPLITGUARD_SEED") is null ? string.Empty : Environment.NewLine + string.Join(Environment.NewLine, sim.Log.TakeLast(60));
+
     private static (string? Failure, int Grants) Run(int seed)
     {
         var random = new Random(seed);
@@ -49,29 +53,37 @@ public sealed class TicketRandomScheduleTests(ITestOutputHelper output)
             switch (random.Next(8))
             {
                 case 0:
+                    sim.Log.Add($"{sim.Now} FAULT partition m{member}");
                     sim.Partition(member);
                     break;
                 case 1:
-                    sim.Cuts.Add((member, (member + 1 + random.Next(2)) % 3));
+                    var to = (member + 1 + random.Next(2)) % 3;
+                    sim.Log.Add($"{sim.Now} FAULT cut m{member}->m{to}");
+                    sim.Cuts.Add((member, to));
                     break;
                 case 2:
+                    sim.Log.Add($"{sim.Now} FAULT heal");
                     sim.Heal();
                     break;
                 case 3:
                     sim.LossPercent = new[] { 0, 10, 30 }[random.Next(3)];
                     break;
                 case 4 when !crashed.Contains(member):
+                    sim.Log.Add($"{sim.Now} FAULT crash m{member}");
                     sim.Crash(member);
                     crashed.Add(member);
                     break;
                 case 5 when crashed.Contains(member):
+                    sim.Log.Add($"{sim.Now} FAULT restart m{member}");
                     sim.Restart(member);
                     crashed.Remove(member);
                     break;
                 case 6 when member < 2 && !crashed.Contains(member):
+                    sim.Log.Add($"{sim.Now} CLIENT grant at m{member}");
                     requests.Add(sim.Grant(member));
                     break;
                 case 7 when !crashed.Contains(member):
+                    sim.Log.Add($"{sim.Now} CLIENT revoke at m{member}");
                     requests.Add(sim.Revoke(member));
                     break;
             }
@@ -79,7 +91,7 @@ public sealed class TicketRandomScheduleTests(ITestOutputHelper output)
             sim.Run(random.Next(1000, 4000));
             if (sim.Violations.Count > 0)
             {
-                return (sim.Violations[0], 0);
+                return (sim.Violations[0] + Tail(sim), 0);
             }
         }
 
