@@ -338,4 +338,39 @@ public sealed class TicketEngineTests(ITestOutputHelper output)
         sim.Run(100);
         Assert.Equal(29_999u, sim.Sent.First(s => s.Message.Command == BoothCommand.Heartbeat).Message.TermValidFor);
     }
+    [Fact]
+    public void A_manual_ticket_is_granted_at_once_never_expires_and_needs_F_for_a_second_holder()
+    {
+        var sim = new BoothSim(BoothConfigParserTests.Recipe + "\n    mode = manual\n");
+        sim.Run(3000);
+        var first = sim.Grant(S1);
+        Assert.Equal(new[] { BoothResult.Success }, sim.Replies[first].Select(r => r.Result));
+        Assert.Equal(0, sim.CountSent(BoothCommand.RequestVote));
+        sim.Run(120_000);
+        Assert.Equal(TicketRole.Leader, sim.View(S1).Role);
+        Assert.True(sim.View(S1).Manual);
+        Assert.Null(sim.View(S1).ExpiresAtMs);
+        Assert.Equal(BoothResult.Overgrant, sim.Replies[sim.Grant(S2)].Single().Result);
+    }
+
+    [Fact]
+    public void A_member_restarted_without_a_cib_cannot_win_a_used_term_again()
+    {
+        // s2 never hears the term-0 grant (cut off), s1 revokes while s2 is down; then s2 asks for term 0 again.
+        var sim = NewSim();
+        sim.Run(3000);
+        sim.Partition(S2);
+        sim.Grant(S1);
+        sim.Run(2_200);
+        Assert.Equal((TicketRole.Leader, 0u), (sim.View(S1).Role, sim.View(S1).Term));
+        sim.Revoke(S1);
+        sim.Run(100);
+        sim.Heal();
+        var request = sim.Grant(S2);
+        sim.Run(5_000);
+        Assert.Contains(sim.Sent, s => s.Message.Command == BoothCommand.Rejected && s.Message.Result == BoothResult.TermOutdated && s.To == S2);
+        Assert.Equal((TicketRole.Leader, 1u), (sim.View(S2).Role, sim.View(S2).Term));
+        Assert.Equal(BoothResult.Success, sim.Replies[request].Last().Result);
+        AssertSafe(sim);
+    }
 }
