@@ -14,6 +14,7 @@ command -v ping >/dev/null 2>&1 || need+=(iputils-ping)
 [ -x /usr/lib/ocf/resource.d/heartbeat/Dummy ] || need+=(resource-agents)
 compgen -G '/usr/lib/*/faketime/libfaketime.so.1' >/dev/null || need+=(libfaketime)
 command -v faketime >/dev/null 2>&1 || need+=(faketime)
+[ -x /usr/sbin/boothd ] || need+=(booth)
 
 if [ "${#need[@]}" -eq 0 ]; then
   exit 0

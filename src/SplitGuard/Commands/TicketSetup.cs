@@ -1,0 +1,68 @@
+using System.Net;
+using SplitGuard.Core.Config;
+using SplitGuard.Daemon;
+using SplitGuard.Daemon.Booth;
+
+namespace SplitGuard.Commands;
+
+/// <summary>Reading booth.conf and its authfile for the booth commands; problems become <see cref="CommandException"/>s.</summary>
+internal static class TicketSetup
+{
+    public const string DefaultConfig = "/etc/booth/booth.conf";
+
+    public static BoothConfig LoadConfig(string? path)
+    {
+        path ??= DefaultConfig;
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CommandException($"cannot read {path}: {e.Message}");
+        }
+
+        var result = BoothConfigParser.Parse(text, path, Resolve);
+        foreach (var w in result.Warnings)
+        {
+            Console.Error.WriteLine($"splitguard: warning: {w.Format(path)}");
+        }
+
+        if (!result.Succeeded)
+        {
+            throw new CommandException(string.Join(Environment.NewLine, result.Errors.Select(e => e.Format(path))));
+        }
+
+        return result.Config!;
+    }
+
+    public static byte[] LoadKey(BoothConfig config)
+    {
+        if (config.AuthFile is null)
+        {
+            return [];
+        }
+
+        try
+        {
+            return BoothAuthFile.Read(config.AuthFile);
+        }
+        catch (Exception e) when (e is DaemonStartException or IOException or UnauthorizedAccessException)
+        {
+            throw new CommandException(e.Message);
+        }
+    }
+
+    private static IPAddress? Resolve(string host)
+    {
+        try
+        {
+            return Dns.GetHostAddresses(host).FirstOrDefault(a => a.AddressFamily is System.Net.Sockets.AddressFamily.InterNetwork or System.Net.Sockets.AddressFamily.InterNetworkV6);
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return null;
+        }
+    }
+}
