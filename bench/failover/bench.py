@@ -145,7 +145,14 @@ vrrp_instance VI_1 {{
         return [p for p in self.lab.pids(node) if _comm(p) == "keepalived"]
 
     def kill_daemon(self, node):
-        for p in self._tree(node):
+        # kill -9 the parent and its VRRP child as one: stop both first, then the child, then the parent. Killing the
+        # parent alone first lets the child exit cleanly (parent-death signal: it drops the VIP and sends priority 0),
+        # which is a graceful stop, not a daemon crash.
+        pids = self._tree(node)
+        parent = self.procs[node].pid
+        for p in pids:
+            kill_pid(p, signal.SIGSTOP)
+        for p in sorted(pids, key=lambda p: p == parent):
             kill_pid(p)
 
     def daemon_pids(self, node):
