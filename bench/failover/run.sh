@@ -39,7 +39,7 @@ while (( $# )); do
     --no-build) build=0 ;;
     --keep) keep=1 ;;
     --systems) systems=$2; args+=("$1" "$2"); shift ;;
-    --runs|--loss-minutes|--loss|--idle-seconds|--cases|--fast-interval|--out|--conditions|--tail) args+=("$1" "$2"); shift ;;
+    --runs|--loss-minutes|--loss|--idle-seconds|--cases|--fast-interval|--out|--conditions|--tail|--start-timeout|--fault-timeout) args+=("$1" "$2"); shift ;;
     --quick|--write-doc) args+=("$1") ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
     *) echo "bench/failover/run.sh: unknown option $1 (--help)" >&2; exit 2 ;;
