@@ -26,7 +26,7 @@
 # first answer from the new owner), dual ownership (ms both nodes held the VIP, from `ip monitor address`, and ms
 # both answered); per loss level: VIP acquisitions (false failovers) with nothing killed; idle CPU s/min and RSS
 # of each node's daemon process tree. Prints a markdown table with medians, p95, max and SplitGuard/peer ratios.
-# Needs root. Namespaces are named sgf<4 hex>-*, addresses 10.x.0.0/24 inside them only; removed on exit.
+# Needs root. Namespaces are named sgbf<4 hex>-*, addresses 10.x.0.0/24 inside them only; removed on exit.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -52,7 +52,7 @@ if (( build )); then
   flock /tmp/sg-build.lock dotnet build src/SplitGuard/SplitGuard.csproj -c Release -nologo -clp:ErrorsOnly >/dev/null
 fi
 
-prefix="sgf$(printf '%04x' $((RANDOM)))"
+prefix="sgbf$(printf '%04x' $((RANDOM)))"
 work=$(mktemp -d /tmp/splitguard-failover.XXXXXX)
 py=""
 cleanup() {
