@@ -345,6 +345,20 @@ class SplitGuardCluster:
         for p in self.procs.values():
             p.poll()
 
+    def terminate(self, timeout=8.0):
+        """SIGTERM every daemon (each stops its resources and releases), then wait; -> nodes that had to be killed."""
+        for n in self.nodes:
+            self.kill(n, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for n, p in self.procs.items():
+            try:
+                p.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pass
+        late = [n for n in self.nodes if self.alive(n)]
+        self.stop_all()
+        return late
+
     def stop_all(self):
         for n in self.nodes:
             self.kill(n, signal.SIGKILL)

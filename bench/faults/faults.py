@@ -296,8 +296,11 @@ class Runner:
         ev = self.mon.snapshot()
         quiet_changes = acquisitions(ev, conv[1] if conv else t_q, t_end)
         self.probe.stop()
+        late = self.cluster.terminate()
+        if late:
+            log(f"daemons that did not exit within 8 s of SIGTERM (killed): {', '.join(late)}")
+        time.sleep(0.3)
         self.mon.stop()
-        self.cluster.stop_all()
         for n in self.nodes:
             self.lab.kill_all(n)
         # verdicts

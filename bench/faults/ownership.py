@@ -34,33 +34,42 @@ def load_offsets(path):
     return offs
 
 
-def correct(t, node, offs):
-    """Map a faked stamp back to real time: the offset in force at t - offset (try each change point)."""
+def candidates(t, node, offs, slack=1_000_000_000):
+    """Real times a line of `node` stamped t may have: t - offset for each offset whose validity window
+    [set, next set) (widened by `slack` for lines stamped just before a change and written just after) holds it."""
     changes = offs.get(node)
     if not changes:
-        return t
-    best = t
-    # candidates: each offset o_k valid on [r_k, r_{k+1}); real = t - o_k must fall inside
-    bounds = [(-1 << 62, 0)] + changes
+        return [t]
+    bounds = [(-(1 << 62), 0)] + changes
+    out = []
     for k, (start, off) in enumerate(bounds):
         end = bounds[k + 1][0] if k + 1 < len(bounds) else 1 << 62
         real = t - off
-        if start <= real < end:
-            best = real
-    return best
+        if start - slack <= real < end + slack:
+            out.append(real)
+    return out or [t - bounds[-1][1]]
 
 
 def parse(path, offs=None):
+    """Lines are appended in real-time order (under flock), so among a faked line's candidate real times the one
+    closest to the previous line's real time (and not before it by more than the slack) is taken."""
     offs = offs or {}
     events = defaultdict(list)  # (node, rsc) -> [(t, what)]
     crashes = defaultdict(list)
     last = 0
+    anchor = None
     for line in open(path, errors="replace"):
         parts = line.split()
         if len(parts) != 4 or not parts[0].isdigit():
             continue
         node, rsc, what = parts[1], parts[2], parts[3]
-        t = correct(int(parts[0]), node, offs)
+        cands = candidates(int(parts[0]), node, offs)
+        if anchor is None or len(cands) == 1:
+            t = cands[0]  # the first line of a run comes before any clock change
+        else:
+            ok = [c for c in cands if c >= anchor - 1_000_000_000]
+            t = min(ok, key=lambda c: abs(c - anchor)) if ok else max(cands)
+        anchor = t if anchor is None else max(anchor, t)
         last = max(last, t)
         if what == "crash":
             crashes[node].append(t)
