@@ -47,7 +47,7 @@ while (( $# )); do
   shift
 done
 
-if [[ -z $systems || $systems == *pcmk* ]]; then bench/setup.sh; else bench/setup.sh --no-pacemaker; fi
+if [[ -z $systems || $systems == *pcmk* ]]; then bench/setup.sh keepalived pacemaker; else bench/setup.sh keepalived; fi
 if (( build )); then
   flock /tmp/sg-build.lock dotnet build src/SplitGuard/SplitGuard.csproj -c Release -nologo -clp:ErrorsOnly >/dev/null
 fi
