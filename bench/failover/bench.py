@@ -197,18 +197,24 @@ class PacemakerSystem(System):
     def start(self, run_dir):
         self.procs = {}
         self.run_dir = Path(run_dir)
+        # State (CIB) persists across the runs of one system: after the first run the cluster options (dc-deadtime
+        # 2 s, no fencing) and the VIP are in the CIB at startup, so a start does not wait the default 20 s for a DC.
+        state = self.work / f"pcmk-state-{self.token or 'default'}"
         for n in NODES:
             base = self.run_dir / f"pcmk-{n}"
-            for d in ("etc", "lib", "clib", "log", "run", "shm"):
+            st = state / n
+            for d in ("etc", "lib", "clib"):
+                (st / d).mkdir(parents=True, exist_ok=True)
+            for d in ("log", "run", "shm"):
                 (base / d).mkdir(parents=True, exist_ok=True)
-            key = self.run_dir / "authkey"
+            key = state / "authkey"
             if not key.exists():
                 key.write_bytes(os.urandom(256))
                 os.chmod(key, 0o400)
-            (base / "etc" / "authkey").write_bytes(key.read_bytes())
-            os.chmod(base / "etc" / "authkey", 0o400)
+            (st / "etc" / "authkey").write_bytes(key.read_bytes())
+            os.chmod(st / "etc" / "authkey", 0o400)
             token = f"  token: {self.token}\n" if self.token else ""
-            (base / "etc" / "corosync.conf").write_text(f"""totem {{
+            (st / "etc" / "corosync.conf").write_text(f"""totem {{
   version: 2
   cluster_name: sgfbench
   transport: knet
@@ -241,18 +247,17 @@ logging {{
 """)
             script = f"""set -e
 mount --make-rprivate /
-mount --bind {base}/etc /etc/corosync
-mount --bind {base}/lib /var/lib/pacemaker
-mount --bind {base}/clib /var/lib/corosync
+mount --bind {st}/etc /etc/corosync
+mount --bind {st}/lib /var/lib/pacemaker
+mount --bind {st}/clib /var/lib/corosync
 mount --bind {base}/log /var/log/pacemaker
 mount -t tmpfs tmpfs /run
 mount -t tmpfs tmpfs /dev/shm
-mkdir -p /run/crm /run/corosync-qdevice /var/lib/pacemaker/cib /var/lib/pacemaker/pengine /var/lib/pacemaker/blackbox /var/lib/pacemaker/cores
+mkdir -p /run/crm /var/lib/pacemaker/cib /var/lib/pacemaker/pengine /var/lib/pacemaker/blackbox /var/lib/pacemaker/cores
 chown -R hacluster:haclient /var/lib/pacemaker /var/log/pacemaker /run/crm 2>/dev/null || true
 echo $$ > {base}/shell.pid
 corosync -f &
-cpid=$!
-echo $cpid > {base}/corosync.pid
+echo $! > {base}/corosync.pid
 for i in $(seq 100); do corosync-cfgtool -s >/dev/null 2>&1 && break; sleep 0.1; done
 /usr/sbin/pacemakerd &
 echo $! > {base}/pacemakerd.pid
@@ -265,18 +270,17 @@ wait
                                            env=dict(os.environ, PCMK_logfile="/var/log/pacemaker/pacemaker.log",
                                                     PCMK_logfacility="none"))
             out.close()
-        # the CIB: no fencing, the VIP, configured once both are up (from n1's mount namespace)
-        self.cib_done = False
 
     def configure(self):
-        base = self.run_dir / "pcmk-n1"
         cmds = (f"crm_attribute -t crm_config -n stonith-enabled -v false && "
                 f"crm_attribute -t crm_config -n no-quorum-policy -v ignore && "
+                f"crm_attribute -t crm_config -n dc-deadtime -v 2s && "
                 f"crm_attribute -t rsc_defaults -n resource-stickiness -v 100 && "
+                f"( cibadmin -Q -o resources | grep -q 'id=\"vip\"' || "
                 f"cibadmin -C -o resources -X '<primitive id=\"vip\" class=\"ocf\" provider=\"heartbeat\" type=\"IPaddr2\">"
                 f"<instance_attributes id=\"vip-ia\"><nvpair id=\"vip-ip\" name=\"ip\" value=\"{self.vip}\"/>"
                 f"<nvpair id=\"vip-mask\" name=\"cidr_netmask\" value=\"24\"/></instance_attributes>"
-                f"<operations><op id=\"vip-mon\" name=\"monitor\" interval=\"2s\"/></operations></primitive>'")
+                f"<operations><op id=\"vip-mon\" name=\"monitor\" interval=\"2s\"/></operations></primitive>' )")
         return self.in_node("n1", cmds)
 
     def in_node(self, node, cmd):
@@ -352,7 +356,7 @@ class Bench:
         ctx["probe"] = Probe(self.lab, CLIENT, self.vip, PORT, str(run_dir / "probe.log"))
         deadline = time.monotonic() + self.args.start_timeout
         configured = not isinstance(system, PacemakerSystem)
-        next_try = time.monotonic() + 3
+        next_try = time.monotonic() + 1
         stable_since, owner = None, None
         while time.monotonic() < deadline:
             if not configured and time.monotonic() > next_try:
@@ -492,6 +496,8 @@ def fmt(x, nd=0):
 
 
 def summarize(runs):
+    errs = sum(1 for r in runs if "error" in r)
+    runs = [r for r in runs if "error" not in r]
     ok = [r["failover_ms"] for r in runs if r.get("failover_ms") is not None]
     s = {"n": len(runs), "ok": len(ok), "median": statistics.median(ok) if ok else None, "p95": pctl(ok, 0.95),
          "max": max(ok) if ok else None}
@@ -499,6 +505,7 @@ def summarize(runs):
     s["dual_max"] = max([r["dual_hold_ms"] for r in runs] or [0])
     s["dual_at_end"] = sum(1 for r in runs if r["dual_at_end"])
     s["definite"] = sum(r.get("definite", 0) for r in runs) if any("definite" in r for r in runs) else None
+    s["errors"] = errs
     return s
 
 
@@ -530,6 +537,8 @@ def report(results, meta, args):
                 continue
             s = summarize(runs)
             miss = f" ({s['n'] - s['ok']} of {s['n']} never failed over)" if s["ok"] < s["n"] else ""
+            if s["errors"]:
+                miss += f" ({s['errors']} runs lost to harness errors)"
             cells.append(f" {fmt(s['median'])} / {fmt(s['p95'])} / {fmt(s['max'])}{miss} |")
             d = f"{c} {s['dual_runs']}/{s['n']}"
             if s["dual_runs"]:
@@ -538,6 +547,9 @@ def report(results, meta, args):
                 d += f", log definite overlaps {s['definite']}"
             duals.append(d)
         L.append(f"| {sysname} | {res['setting']} |" + "".join(cells) + " " + "; ".join(duals) + " |")
+    errs = [f"{k}: {v['error']}" for k, v in results.items() if v.get("error")]
+    if errs:
+        L.append("Stopped early: " + "; ".join(errs))
     L.append("")
     # ratios
     sgs = [k for k, v in results.items() if k.startswith("SplitGuard") and not v.get("unavailable")]
@@ -647,6 +659,18 @@ def main():
     lab = Lab(args.prefix, 3)
     bench = Bench(args, lab, args.work)
     results, versions = {}, []
+    out = Path(args.out) if args.out else lablib.ROOT / "bench" / "failover" / "results" / (
+        datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%MZ") + ".md")
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    def save():
+        meta = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+                "machine": f"{os.cpu_count()} cores, {platform.platform()}, kernel {platform.release()}",
+                "versions": versions, "command": args.command, "conditions": args.conditions}
+        table = report(results, meta, args)
+        out.write_text(table + "\n")
+        out.with_suffix(".json").write_text(json.dumps({"meta": meta, "results": results}, indent=1, default=str))
+        return table
     try:
         for system in systems:
             system.prepare(lab, args.work, bench.vip)
@@ -662,14 +686,24 @@ def main():
             try:
                 for case in args.cases:
                     runs = []
+                    res["cases"][case] = runs
+                    errors = 0
                     for i in range(args.runs):
-                        r = bench.fault_run(system, case)
+                        try:
+                            r = bench.fault_run(system, case)
+                        except RuntimeError as e:
+                            errors += 1
+                            runs.append({"case": case, "error": str(e)})
+                            log(f"  {case} run {i + 1}/{args.runs}: harness error: {e}")
+                            bench.reset()
+                            if errors >= 3 and not any("error" not in x for x in runs):
+                                raise
+                            continue
                         runs.append(r)
                         log(f"  {case} run {i + 1}/{args.runs}: owner {r['owner']}, failover "
                             f"{fmt(r['failover_ms'])} ms, both held {r['dual_hold_ms']:.0f} ms"
                             f"{' (still at end)' if r['dual_at_end'] else ''}, both answered {r['both_answer_ms']:.0f} ms"
                             + (f", log overlaps definite {r['definite']} possible {r['possible']}" if "definite" in r else ""))
-                    res["cases"][case] = runs
                 if args.loss or args.idle_seconds:
                     res["loss"] = bench.loss_phase(system, args.loss, args.loss_minutes, args.idle_seconds)
                     idle = res["loss"]["idle"]
@@ -685,17 +719,10 @@ def main():
                     log(f"  {system.name}: cannot run here: {e}")
                     traceback.print_exc()
                 bench.reset()
+            save()
     finally:
         bench.reset()
-    meta = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-            "machine": f"{os.cpu_count()} cores, {platform.platform()}, kernel {platform.release()}",
-            "versions": versions, "command": args.command, "conditions": args.conditions}
-    table = report(results, meta, args)
-    out = Path(args.out) if args.out else lablib.ROOT / "bench" / "failover" / "results" / (
-        datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%MZ") + ".md")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(table + "\n")
-    out.with_suffix(".json").write_text(json.dumps({"meta": meta, "results": results}, indent=1, default=str))
+    table = save()
     print()
     print(table)
     print(f"\nwritten: {out} (raw runs: {out.with_suffix('.json')})")

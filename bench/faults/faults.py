@@ -275,9 +275,15 @@ class Runner:
             else:
                 st["failure"] += 1
                 st["notes"].append(f"slot {slot} ({node}{', ' + self.note if self.note else ''}): {why}")
+            moved = next((x for x in self.probe.answers if x[0] > t0 and owner0 and x[1] != owner0), None)
+            if moved and owner0 == node and kind in ("kill9", "crash", "pause-long", "isolate"):
+                st.setdefault("failover_ms", []).append((moved[0] - t0) / 1e6)
+            acq_txt = ", ".join(f"{n} +{(t - t0) / 1e6:.0f} ms" for t, n in acq)
             log(f"slot {slot}: {KINDS[kind][0]} {kind} on {node}{' (' + self.note + ')' if self.note else ''}"
                 f"{' other ' + other if kind == 'oneway' else ''} for {dur:.2f} s; owner before {owner0}, "
-                f"after {rec[0] if rec else None}; VIP acquisitions {len(acq)}"
+                f"after {rec[0] if rec else None} (+{(rec[1] - t0) / 1e6 if rec else 0:.0f} ms); VIP acquisitions "
+                f"{len(acq)}{' (' + acq_txt + ')' if acq else ''}"
+                f"{'; client first answered by another node +' + format((moved[0] - t0) / 1e6, '.0f') + ' ms' if moved else ''}"
                 f"{'; BOTH HELD THE VIP ' + format(dual, '.0f') + ' ms' if dual else ''}"
                 f"{'' if ok else '; FAILED: ' + why}")
             rest = a.every - (time.monotonic() - t_slot)
@@ -390,6 +396,10 @@ def main():
         print(f"{row + ' ' + k:<26} {0:>5} {0:>7} {0:>7} {'-':>7} {0:>9}   (not injected: {why})")
     print(f"{'total':<26} {tot['calls']:>5} {tot['success']:>7} {tot['failure']:>7} {tot['skipped']:>7} {tot['auditfail']:>9}")
     for k, s in r.stats.items():
+        if s.get("failover_ms"):
+            xs = sorted(s["failover_ms"])
+            print(f"  {k}: failover seen by the client when the owner was hit: {len(xs)} times, median "
+                  f"{xs[len(xs) // 2]:.0f} ms, max {xs[-1]:.0f} ms")
         for n in s["notes"]:
             print(f"  {k}: {n}")
     margins = [h[3] for h in own["handovers"] if h[3] is not None]
