@@ -82,6 +82,14 @@ class Runner:
                                          ownership_log=self.own_log)
         self.stats = defaultdict(lambda: {"calls": 0, "success": 0, "failure": 0, "skipped": 0, "auditfail": 0,
                                           "notes": []})
+        self.script = []
+        self.script_arg = None
+        for item in filter(None, (args.script or "").split(",")):
+            kind, _, rest = item.partition("@")
+            target, _, arg = rest.partition(":")
+            if kind not in KINDS:
+                raise SystemExit(f"--script: unknown fault kind {kind}")
+            self.script.append((kind, target or None, arg or None))
         self.stopped = set()  # nodes whose daemon is SIGSTOPped
         self.starved = set()
 
@@ -162,7 +170,7 @@ class Runner:
             lab.fault("icmp-drop-at-witness")
             return lambda: lab.heal("w")
         if kind == "loss":
-            pct = self.rng.choice([10, 20, 30])
+            pct = int(self.script_arg) if self.script_arg else [10, 20, 30][int(self.param * 3)]
             self.note = f"{pct} %"
             for n in self.nodes + ["w"]:
                 lab.fault("loss", n, pct)
@@ -176,7 +184,7 @@ class Runner:
                            f"output priority 0; policy accept;\n{rules}  }}\n}}\n")
             return lambda: lab.heal("all")
         if kind == "clock":
-            step = self.rng.choice([3600, -600, 0.011])
+            step = float(self.script_arg) if self.script_arg else [3600, -600, 0.011][int(self.param * 3)]
             self.note = f"{step:+g} s"
             old = self.offsets[node]
             self.set_offset(node, old + step)
@@ -206,13 +214,14 @@ class Runner:
 
     def duration(self, kind):
         every = self.args.every
+        u = self.rng.random()
         if kind == "pause-short":
             return 0.5 * self.detection
         if kind == "pause-long":
             return 2 * self.takeover
         if kind == "clock":
             return 0.0
-        return self.rng.uniform(0.2 * every, 0.5 * every)
+        return (0.2 + 0.3 * u) * every
 
     # ------------------------------------------------------------------------------------------------- run
     def run(self):
@@ -236,11 +245,31 @@ class Runner:
         while time.monotonic() + a.every <= deadline + 1e-6:
             slot += 1
             t_slot = time.monotonic()
+            # the same number of draws every slot, so a seed replays the same schedule of (fault, target role,
+            # duration, parameter) whatever the timing did to ownership
             kind = self.rng.choice(kinds)
-            cur = self.owner()
-            node = cur if (cur and self.rng.random() < 0.6) else self.rng.choice(self.nodes)
-            other = self.rng.choice([o for o in self.nodes if o != node])
+            on_owner = self.rng.random() < 0.6
+            any_node = self.rng.choice(self.nodes)
+            other_pick = self.rng.random()
             dur = self.duration(kind)
+            self.param = self.rng.random()
+            target = None
+            if self.script:
+                if slot > len(self.script):
+                    break
+                kind, target, self.script_arg = self.script[slot - 1]
+                dur = self.duration(kind)
+            cur = self.owner()
+            if target in self.nodes:
+                node = target
+            elif target == "owner" or (target is None and on_owner):
+                node = cur or any_node
+            elif target == "other":
+                node = next((n for n in self.nodes if n != cur), any_node)
+            else:
+                node = any_node
+            others = [o for o in self.nodes if o != node]
+            other = others[int(other_pick * len(others))]
             self.note = ""
             st = self.stats[kind]
             st["calls"] += 1
@@ -333,6 +362,7 @@ def main():
     ap.add_argument("--kinds", default=",".join(KINDS))
     ap.add_argument("--no-faketime", dest="faketime", action="store_false")
     ap.add_argument("--verdict", default=None)
+    ap.add_argument("--script", default=None)
     args = ap.parse_args()
     if args.seed is None:
         args.seed = int.from_bytes(os.urandom(4), "big")

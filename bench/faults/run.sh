@@ -14,8 +14,13 @@
 #                      isolate oneway witness loss dup clock starve
 #     --no-faketime    do not run the daemons under libfaketime (drops the wall-clock fault)
 #     --verdict FILE   write a machine-checkable verdict (JSON)
+#     --script LIST    a fixed schedule instead of random draws, one slot per item: KIND@TARGET[:ARG],...
+#                      TARGET is a node (n1), "owner" or "other"; ARG is the loss % or the clock step in s,
+#                      e.g. --script clock@n2:-600,crash@n2,crash@owner
 #     --no-build       use the splitguard.dll already built ; --keep: keep the work directory
 #
+# A seed replays the same schedule of (fault, target role owner/random node, duration, parameter); which node
+# is the owner at each slot depends on timing, so a replay may hit the other node for the same role.
 # Each slot: one fault on a node (the owner 60 % of the time) for a random 20-50 % of the slot (pauses: 0.5 x
 # detection or 2 x takeover time), then heal, then the cluster must show one owner answering the client.
 # Per fault kind it prints calls / success / failure / skipped / auditfail. success: the expectation of the
@@ -33,7 +38,7 @@ while (( $# )); do
   case $1 in
     --no-build) build=0 ;;
     --keep) keep=1 ;;
-    --seed|--minutes|--nodes|--every|--quiet|--interval|--maxloss|--kinds|--verdict) args+=("$1" "$2"); shift ;;
+    --seed|--minutes|--nodes|--every|--quiet|--interval|--maxloss|--kinds|--verdict|--script) args+=("$1" "$2"); shift ;;
     --no-faketime) args+=("$1") ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
     *) echo "bench/faults/run.sh: unknown option $1 (--help)" >&2; exit 2 ;;
