@@ -466,12 +466,30 @@ class Bench:
                 ev = ctx["mon"].snapshot()
                 acq = acquisitions(ev, t0, t1)
                 dual, _ = dual_ms(ev, NODES, t0, t1)
+                # an acquisition by the node that held the VIP last is the owner dropping and re-adding it (a stop and
+                # restart in place); by the other node it is a failover
+                last = {}
+                moved = readd = 0
+                holder = holder0[0] if len(holder0) == 1 else None
+                for t, n, present in sorted(ev):
+                    if t <= t0 or t > t1:
+                        if t <= t0 and present:
+                            holder = n
+                        continue
+                    if present:
+                        if holder is not None and n != holder:
+                            moved += 1
+                        else:
+                            readd += 1
+                        holder = n
                 ans = [a for a in ctx["probe"].poll() if t0 <= a[0] <= t1]
                 switches = sum(1 for i in range(1, len(ans)) if ans[i][1] != ans[i - 1][1])
                 out["loss"][pct] = {"acquisitions": len(acq), "per_min": len(acq) / minutes, "dual_hold_ms": dual,
+                                    "moved": moved, "readded": readd, "events": [(t, n, p) for t, n, p in ev if t0 < t <= t1],
                                     "client_switches": switches, "holders_before": holder0,
                                     "holders_after": ctx["mon"].holders(), "answers": len(ans)}
-                log(f"  {system.name}: {pct} % loss for {minutes} min: {len(acq)} VIP acquisitions, "
+                log(f"  {system.name}: {pct} % loss for {minutes} min: {len(acq)} VIP acquisitions ({moved} by the other node, "
+                    f"{readd} re-added by the holder), "
                     f"{switches} answer switches, both held {dual:.0f} ms")
                 time.sleep(2)
             if isinstance(system, SplitGuardSystem):
@@ -573,8 +591,9 @@ def report(results, meta, args):
     if args.loss:
         L.append(f"### False failovers during random loss ({args.loss_minutes} min per level, nothing killed)")
         L.append("")
-        L.append("VIP acquisitions (a node adding the VIP while the other held it) per minute; in brackets the "
-                 "milliseconds both nodes held the VIP.")
+        L.append("VIP acquisitions per minute (the VIP added on a node after the start, nothing killed); in brackets how "
+                 "many moved it to the other node and how many were the holder dropping and re-adding it, and the "
+                 "milliseconds both nodes held it.")
         L.append("")
         L.append("| system | setting |" + "".join(f" {p} % loss |" for p in args.loss))
         L.append("|" + " --- |" * (2 + len(args.loss)))
@@ -586,7 +605,8 @@ def report(results, meta, args):
             row = f"| {sysname} | {res['setting']} |"
             for p in args.loss:
                 x = lp.get(p) or lp.get(str(p))
-                row += f" {x['per_min']:.1f}/min ({x['acquisitions']} in {args.loss_minutes} min; both held {x['dual_hold_ms']:.0f} ms) |" if x else " — |"
+                row += (f" {x['per_min']:.1f}/min ({x['moved']} moved + {x['readded']} re-added in {args.loss_minutes:g} min;"
+                        f" both held {x['dual_hold_ms']:.0f} ms) |") if x else " — |"
             L.append(row)
         L.append("")
     if args.idle_seconds:

@@ -85,11 +85,15 @@ class Lab:
         return [int(p) for p in out.split() if p.isdigit()]
 
     def kill_all(self, node):
-        """kill -9 every process in the node's namespace but the harness's own monitors."""
+        """kill -9 every process in the node's namespace but the harness's own monitors, as a crash does: all of them
+        are stopped first, then killed, so none sees another die and exits cleanly (keepalived's VRRP child, for one,
+        drops its VIP and sends a priority-0 advert when its parent dies)."""
         for _ in range(3):
             victims = [p for p in self.pids(node) if p not in self.keep]
             if not victims:
                 return
+            for p in victims:
+                kill_pid(p, signal.SIGSTOP)
             for p in victims:
                 kill_pid(p)
             time.sleep(0.02)
