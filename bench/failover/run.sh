@@ -33,7 +33,7 @@ root=$PWD
 [[ $(id -u) -eq 0 ]] || { echo "bench/failover/run.sh: needs root (namespaces, nftables)" >&2; exit 2; }
 
 build=1 keep=0 systems="" args=()
-cmdline="bench/failover/run.sh $*"
+cmdline="bench/failover/run.sh$(printf " %q" "$@")"
 while (( $# )); do
   case $1 in
     --no-build) build=0 ;;
