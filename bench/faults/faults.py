@@ -463,4 +463,8 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+        print(f"bench/faults: harness error (not a verdict on SplitGuard): {e}", flush=True)
+        sys.exit(2)
