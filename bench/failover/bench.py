@@ -97,11 +97,13 @@ class SplitGuardSystem(System):
         return len(r["definite"]), len(r["possible"])
 
     def version(self):
+        # the last commit that changed the daemon's sources (commits to bench/ or docs/ during a run do not count)
         try:
-            rev = sh(["git", "-C", lablib.ROOT, "rev-parse", "--short", "HEAD"]).strip()
+            rev = sh(["git", "-C", lablib.ROOT, "log", "-1", "--format=%h", "--", "src"]).strip()
+            dirty = sh(["git", "-C", lablib.ROOT, "status", "--porcelain", "--", "src"]).strip()
         except RuntimeError:
-            rev = "?"
-        return f"SplitGuard {rev} (.NET {sh(['dotnet', '--version']).strip()})"
+            rev, dirty = "?", ""
+        return f"SplitGuard {rev}{' + uncommitted src/ changes' if dirty else ''} (.NET {sh(['dotnet', '--version']).strip()})"
 
 
 class KeepalivedSystem(System):
