@@ -34,6 +34,16 @@ for p in "${projects[@]}"; do
     --logger "console;verbosity=normal" || status=1
 done
 
+# Randomized fault run (FAULTS.md F24, bench/faults): one test, 5 minutes, needs root; its report goes to this log.
+faults_p=0 faults_f=0 faults_s=0
+if (( lab )); then
+  if [[ $(id -u) -ne 0 ]]; then faults_s=1; echo "== bench/faults: skipped (needs root)"
+  else
+    echo "== bench/faults (--minutes 5)"
+    if bench/faults/run.sh --minutes 5 --no-build; then faults_p=1; else faults_f=1; fi
+  fi
+fi
+
 read -r passed failed skipped < <(python3 - "$results" <<'PY'
 import sys, glob, xml.etree.ElementTree as ET
 p = f = s = 0
@@ -47,6 +57,7 @@ for path in glob.glob(sys.argv[1] + "/*.trx"):
 print(p, f, s)
 PY
 )
+passed=$((passed + faults_p)); failed=$((failed + faults_f)); skipped=$((skipped + faults_s))
 if (( status != 0 && failed == 0 )); then
   failed=1  # a test host crashed or a project did not run: count it, never pass silently
 fi
