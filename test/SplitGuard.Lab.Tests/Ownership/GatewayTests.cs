@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using SplitGuard.Daemon.Api;
 using SplitGuard.Lab.Tests.Agents;
 using SplitGuard.Lab.Tests.Infrastructure;
 using Xunit;
@@ -51,18 +50,7 @@ public sealed class GatewayTests(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
-    private Task<JsonObject?> OwnershipAsync(string node) =>
-        Task.Run(() =>
-        {
-            try
-            {
-                return ControlClient.Send(Path.Combine(Lab.WorkDir, $"{node}-control.sock"), new JsonObject { ["command"] = "status" }, TimeSpan.FromSeconds(5))["ownership"] as JsonObject;
-            }
-            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
-            {
-                return null;
-            }
-        });
+    private Task<JsonObject?> OwnershipAsync(string node) => ControlStatus.OwnershipAsync(Lab.WorkDir, node);
 
     private async Task<string> WaitForOwnerAsync(Func<string, bool> accept, TimeSpan timeout)
     {

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using SplitGuard.Daemon.Api;
 using SplitGuard.Lab.Tests.Agents;
 using SplitGuard.Lab.Tests.Infrastructure;
 using Xunit;
@@ -83,18 +82,7 @@ public sealed class ThreeNodeMasterTests(ITestOutputHelper output) : IAsyncLifet
     private void Start(string node) =>
         _daemons[node] = SplitGuardProcess.Start(Lab, node, _config, environment: new Dictionary<string, string> { ["SPLITGUARD_OWNERSHIP_LOG"] = _ownershipLog });
 
-    private async Task<JsonObject?> OwnershipAsync(string node) =>
-        await Task.Run(() =>
-        {
-            try
-            {
-                return ControlClient.Send(Path.Combine(Lab.WorkDir, $"{node}-control.sock"), new JsonObject { ["command"] = "status" }, TimeSpan.FromSeconds(5))["ownership"] as JsonObject;
-            }
-            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
-            {
-                return null;
-            }
-        });
+    private Task<JsonObject?> OwnershipAsync(string node) => ControlStatus.OwnershipAsync(Lab.WorkDir, node);
 
     /// <summary>Waits until exactly one of <paramref name="nodes"/> runs the address and all of them name it holder of one term.</summary>
     private async Task<(string Master, long Term)> WaitForMasterAsync(IReadOnlyList<string> nodes, TimeSpan timeout, long minTerm = 0)
