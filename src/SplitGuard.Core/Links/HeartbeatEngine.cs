@@ -89,13 +89,14 @@ public sealed partial class HeartbeatEngine
     /// <paramref name="ackWindow"/> (on any link): a holder this node no longer hears stops being renewed by it soon,
     /// so the time a survivor must wait for the holder's lease to end is short (docs/ownership.md).
     /// </summary>
-    public void SetLease(ushort cluster, uint term, ushort holder, bool running, TimeSpan ackWindow, bool gatewayLost = false)
+    public void SetLease(ushort cluster, uint term, ushort holder, bool running, TimeSpan ackWindow, bool gatewayLost = false, bool maintenance = false)
     {
         var links = _clusters[cluster];
         links.LeaseTerm = term;
         links.LeaseHolder = holder;
         links.LeaseFlags = (byte)((running ? Protocol.Heartbeat.HeartbeatFrame.FlagRunning : 0)
-            | (gatewayLost ? Protocol.Heartbeat.HeartbeatFrame.FlagGatewayLost : 0));
+            | (gatewayLost ? Protocol.Heartbeat.HeartbeatFrame.FlagGatewayLost : 0)
+            | (maintenance ? Protocol.Heartbeat.HeartbeatFrame.FlagMaintenance : 0));
         links.AckWindow = ackWindow;
     }
 

@@ -120,6 +120,7 @@ public sealed class PeerLinks
         {
             AcksLease = freshest is not null && latest is not null && (latest.PeerFlags & Protocol.Heartbeat.HeartbeatFrame.FlagLeaseAck) != 0,
             PeerGatewayLost = latest is not null && (latest.PeerFlags & Protocol.Heartbeat.HeartbeatFrame.FlagGatewayLost) != 0,
+            PeerMaintenance = latest is not null && (latest.PeerFlags & Protocol.Heartbeat.HeartbeatFrame.FlagMaintenance) != 0,
         };
     }
 

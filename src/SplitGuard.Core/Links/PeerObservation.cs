@@ -34,4 +34,7 @@ public readonly record struct PeerObservation(
 
     /// <summary>The peer's latest frame says it lost every one of its gateways.</summary>
     public bool PeerGatewayLost { get; init; }
+
+    /// <summary>The peer's last frame (however old) said it left in maintenance, its resources running without it.</summary>
+    public bool PeerMaintenance { get; init; }
 }

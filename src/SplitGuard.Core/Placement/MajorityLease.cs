@@ -88,6 +88,18 @@ public sealed class MajorityLease : IOwnershipLease
             return DecideAsHolder(now, peers, resourcesActive, lastStall);
         }
 
+        if (Holder == 0 && resourcesActive && Eligible && Term > 0 && Term == _votedTerm
+            && peers.Count(p => p.Heard && p.PeerTerm == Term && p.PeerHolder == _self && !p.PeerRunning) + 1 >= Majority)
+        {
+            // Back from maintenance (or a quick restart): a majority still names this node holder of the stored term, and
+            // the resources run here: resume the lease (its start clearance holds: nobody else ran them).
+            Holder = _self;
+            _lastEvidence = now;
+            _majorityAt = now - _options.Lease - (_options.Interval * 2);
+            _startCleared = true;
+            return new OwnershipDecision(true, Term, Holder, $"resumed term {Term}: a majority still names this node holder and the resources run here");
+        }
+
         if (!HolderAlive(peers))
         {
             // The holder this node supported is gone (silent, released, or moved on): it names nobody now (its vote in
@@ -231,7 +243,8 @@ public sealed class MajorityLease : IOwnershipLease
         {
             if (p.Peer == Holder)
             {
-                return p.Heard && p.PeerTerm == Term && p.PeerHolder == Holder;
+                // A holder that left in maintenance keeps its lease while silent: its resources run without its daemon.
+                return p.PeerTerm == Term && p.PeerHolder == Holder && (p.Heard || p.PeerMaintenance);
             }
         }
 

@@ -58,6 +58,16 @@ public sealed class TwoNodeLease : IOwnershipLease
     /// frames that may have waited in its queues during the stall, no longer renew the lease (the node doubts itself).</param>
     public OwnershipDecision Decide(TimeSpan now, in PeerObservation peer, bool resourcesActive, TimeSpan? lastStall = null)
     {
+        if (Holder == 0 && resourcesActive && peer.Heard && peer.PeerTerm == Term && Term > 0 && peer.PeerHolder == _self && !peer.PeerRunning && Eligible)
+        {
+            // Back from maintenance (or a quick restart): the peer still names this node holder of the stored term and
+            // runs nothing, and the resources run here: resume the lease instead of stopping and restarting them.
+            Holder = _self;
+            _lastEvidence = now;
+            _startCleared = true;
+            return new OwnershipDecision(true, Term, Holder, $"resumed term {Term}: node {peer.Peer} still names this node holder and the resources run here");
+        }
+
         AdoptPeerView(peer);
 
         if (Holder == _self)
@@ -209,6 +219,11 @@ public sealed class TwoNodeLease : IOwnershipLease
     /// <summary>Why a silent peer may not be taken over from yet, or null when it may.</summary>
     private string? TakeoverBlocked(TimeSpan now, in PeerObservation peer)
     {
+        if (peer.PeerMaintenance)
+        {
+            return $"node {peer.Peer} left in maintenance (stop --leave-running) with its resources running: not taking over until its daemon is back";
+        }
+
         if (!peer.HasWitness)
         {
             return $"node {peer.Peer} is silent and there is no witness: two nodes are not a majority, not taking over";

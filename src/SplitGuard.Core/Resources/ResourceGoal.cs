@@ -8,4 +8,7 @@ public enum ResourceGoal
 
     /// <summary>Here: start every member in order and keep them running.</summary>
     Started = 1,
+
+    /// <summary>Placement has not spoken yet (daemon start): probe the unknown members, start or stop nothing.</summary>
+    Undecided = 2,
 }

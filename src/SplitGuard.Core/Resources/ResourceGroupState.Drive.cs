@@ -33,8 +33,9 @@ public sealed partial record ResourceGroupState
     /// <summary>The one member to start or stop now, or null when the group must wait or is where it should be.</summary>
     private (int Index, bool Start)? NextStartOrStop()
     {
-        // Wait while anything is unknown, starting or stopping, and while a stop failure awaits escalation.
-        if (Members.Any(m => m.Status == ResourceStatus.Unknown || m.InProgress) || IsBlocked)
+        // Wait while placement has not decided, while anything is unknown, starting or stopping, and while a stop failure
+        // awaits escalation.
+        if (Goal == ResourceGoal.Undecided || Members.Any(m => m.Status == ResourceStatus.Unknown || m.InProgress) || IsBlocked)
         {
             return null;
         }

@@ -66,6 +66,9 @@ public sealed partial record ResourceGroupState
     /// <summary>True when <paramref name="resource"/> is a member.</summary>
     public bool Contains(string resource) => Members.Any(m => m.Name == resource);
 
+    /// <summary>Daemon start: probe every member; start or stop nothing until placement decides (a group found running may stay).</summary>
+    public GroupStep Probe(TimeSpan now) => (this with { Goal = ResourceGoal.Undecided }).Drive(now, []);
+
     /// <summary>Placement wants the group here: start the members in order.</summary>
     public GroupStep Start(TimeSpan now) => (this with { Goal = ResourceGoal.Started }).Drive(now, []);
 

@@ -67,4 +67,7 @@ internal static partial class Log
 
     [LoggerMessage(1402, LogLevel.Warning, "gateways {Targets}: {State}; {Consequence}")]
     public static partial void Gateways(ILogger logger, string targets, string state, string consequence);
+
+    [LoggerMessage(1403, LogLevel.Warning, "leaving in maintenance (stop --leave-running): the resources stay running without the daemon; the peers hold off until it is back")]
+    public static partial void LeavingInMaintenance(ILogger logger);
 }

@@ -35,6 +35,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
     private OwnershipDecision _decision;
     private PeerObservation[] _observations = [];
     private volatile bool _stopRequested;
+    private volatile bool _leaveRunning;
     private bool _operatorIneligible;
     private Protocol.Heartbeat.NodeStatus _operatorStatus = Protocol.Heartbeat.NodeStatus.Online;
     private TimeSpan? _offlineUntil;
@@ -169,15 +170,16 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
                     // Stopping the daemon stops its resources first (DESIGN rule 8): release the lease, announce OFFLINE,
                     // keep heartbeating until they are down and the peer has seen it, then leave.
                     stopping = true;
-                    lock (_gate)
+                    if (_leaveRunning)
                     {
-                        _engine.Status = Protocol.Heartbeat.NodeStatus.Offline;
+                        Log.LeavingInMaintenance(_log);
                     }
                 }
 
                 if (stopping)
                 {
-                    if (_resources is null || !_resources.Active)
+                    // Leaving in maintenance: heartbeat a few more intervals with the maintenance flag, then go.
+                    if (_resources is null || !_resources.Active || _leaveRunning)
                     {
                         leaveAt ??= Now() + (_leaseTick * 10);
                         if (Now() >= leaveAt)
@@ -322,8 +324,11 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
 
         bool needsMove = _resources.NeedsMove;
         GatewayCheck(now);
-        _lease!.Eligible = !stopping && !_operatorIneligible && panic is null && !needsMove && _moveAwayUntil is null && _termError is null && !_gatewayGiveUp;
-        _engine.Status = stopping ? Protocol.Heartbeat.NodeStatus.Offline
+        bool leaving = stopping && !_leaveRunning;
+
+        // Until the probe at start has said what runs here, claim nothing (resources found running may be resumed).
+        _lease!.Eligible = !_resources.Probing && !leaving && !_operatorIneligible && panic is null && !needsMove && _moveAwayUntil is null && _termError is null && !_gatewayGiveUp;
+        _engine.Status = leaving ? Protocol.Heartbeat.NodeStatus.Offline
             : _operatorIneligible ? _operatorStatus
             : !_lease.Eligible ? Protocol.Heartbeat.NodeStatus.Standby
             : Protocol.Heartbeat.NodeStatus.Online;
@@ -335,7 +340,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
         bool active = _resources.Active;
         var decision = _lease.Decide(now, _observations, active, _engine.LastStall);
         PersistTerm(decision.Term);
-        _engine.SetLease(_leaseCluster, decision.Term, decision.Holder, active, _lease.Options.AckWindow, _gatewayLost);
+        _engine.SetLease(_leaseCluster, decision.Term, decision.Holder, active, _lease.Options.AckWindow, _gatewayLost, stopping && _leaveRunning);
         if (decision.Run != _decision.Run || decision.Holder != _decision.Holder || decision.Term != _decision.Term)
         {
             _log.LogInformation("ownership: {Verdict}, term {Term}, holder {Holder}: {Reason}",
@@ -343,7 +348,10 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
         }
 
         _decision = decision;
-        _resources.Apply(decision.Run);
+        if (!_resources.Probing)
+        {
+            _resources.Apply(decision.Run);
+        }
         // The guard acts if no beat comes before the point where this node would stop on its own (lease not renewable),
         // plus half the stop budget: the stops it runs (tens of ms) still end well before the lease does.
         var grace = _lease.Options.StopBudget / 2;
@@ -457,7 +465,33 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
             case "stop":
                 if (request["leave_running"]?.GetValue<bool>() == true)
                 {
-                    return ControlServer.Error("refused: leaving resources running is not supported yet (the peer cannot be told to hold off, so it would start them too); run `splitguard stop` to stop them with the daemon");
+                    if (_lease is null)
+                    {
+                        return ControlServer.Error("this node runs no resources: plain `splitguard stop` is enough");
+                    }
+
+                    lock (_gate)
+                    {
+                        if (_resources!.PanicReason is not null)
+                        {
+                            return ControlServer.Error("refused: this node is in panic; recover first");
+                        }
+
+                        var heard = _observations.Count(o => o.Heard);
+                        if (heard == 0)
+                        {
+                            return ControlServer.Error("refused: no peer is heard, so none could be told to hold off; stop the resources with `splitguard stop`");
+                        }
+                    }
+
+                    _leaveRunning = true;
+                    _stopRequested = true;
+                    _wake.Set();
+                    return new JsonObject
+                    {
+                        ["ok"] = true,
+                        ["message"] = "leaving in maintenance: the resources stay running here, the peers are told not to take them over while this daemon is away; start it again to resume",
+                    };
                 }
 
                 _stopRequested = true;
@@ -686,7 +720,11 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
 
     public void Dispose()
     {
-        _resources?.StopAndWait(TimeSpan.FromSeconds(30));
+        if (!_leaveRunning)
+        {
+            _resources?.StopAndWait(TimeSpan.FromSeconds(30));
+        }
+
         _resources?.Dispose();
         _guard?.Dispose();
         _api?.Dispose();

@@ -25,6 +25,7 @@ public sealed partial class ResourceManager : IDisposable
     private readonly HashSet<string> _escalating = new(StringComparer.Ordinal);
     private int _running;
     private bool _want;
+    private bool _probed;
 
     public ResourceManager(IReadOnlyList<ResourceConfig> resources, IAgentRunner runner, OwnershipLog ownership, ILogger log, Func<TimeSpan> now)
     {
@@ -41,7 +42,7 @@ public sealed partial class ResourceManager : IDisposable
         {
             for (var i = 0; i < _groups.Length; i++)
             {
-                Step(i, _groups[i].Stop(_now()));
+                Step(i, _groups[i].Probe(_now()));
             }
         }
     }
@@ -61,6 +62,19 @@ public sealed partial class ResourceManager : IDisposable
             {
                 return _groups.Any(g => g.Members.Any(m => m.StopFailed || m.Status is ResourceStatus.Starting or ResourceStatus.Started
                     or ResourceStatus.Stopping or ResourceStatus.Failed));
+            }
+        }
+    }
+
+    /// <summary>True while the probe at start has not yet told whether every resource runs here (later probes, after a cleanup, do not count).</summary>
+    public bool Probing
+    {
+        get
+        {
+            lock (_gate)
+            {
+                _probed |= !_groups.Any(g => g.Members.Any(m => m.Status == ResourceStatus.Unknown));
+                return !_probed;
             }
         }
     }

@@ -55,6 +55,12 @@ public readonly partial record struct HeartbeatFrame(
     /// <summary>Flag bit: the sender lost every one of its gateways (pha's gateway ping); a peer that still reaches them takes over.</summary>
     public const byte FlagGatewayLost = 0x10;
 
+    /// <summary>
+    /// Flag bit: the sender's daemon is leaving in maintenance (<c>splitguard stop --leave-running</c>): its resources
+    /// stay running without it, and peers must not take them over while it is silent.
+    /// </summary>
+    public const byte FlagMaintenance = 0x20;
+
     /// <summary>Total size of this frame on the wire.</summary>
     public int Size => HeaderSize + Payload.Length + MacSize;
 }

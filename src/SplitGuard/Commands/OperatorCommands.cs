@@ -37,7 +37,7 @@ internal static class OperatorCommands
 
         yield return resource;
 
-        var leave = new Option<bool>("--leave-running") { Description = "Leave the resources running (maintenance); refused today, see docs/ownership.md" };
+        var leave = new Option<bool>("--leave-running") { Description = "Leave the resources running without the daemon (maintenance): the peers are told to hold off until it is back" };
         var stop = Simple("stop", "Stop this node's resources, then the daemon",
             parse => new JsonObject { ["command"] = "stop", ["leave_running"] = parse.GetValue(leave) });
         stop.Options.Add(leave);

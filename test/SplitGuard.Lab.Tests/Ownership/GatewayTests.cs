@@ -1,6 +1,4 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using SplitGuard.Lab.Tests.Agents;
 using SplitGuard.Lab.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
@@ -16,64 +14,22 @@ namespace SplitGuard.Lab.Tests.Ownership;
 [Collection(LabDaemonCollection.Name)]
 public sealed class GatewayTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private static readonly string[] Nodes = ["n1", "n2"];
-    private readonly Dictionary<string, SplitGuardProcess> _daemons = [];
-    private LabNetwork? _lab;
-    private string _ownershipLog = string.Empty;
+    private static readonly string[] Nodes = TwoNodeVipLab.Nodes;
+    private TwoNodeVipLab? _vipLab;
 
-    private LabNetwork Lab => _lab!;
+    private TwoNodeVipLab VipLab => _vipLab!;
 
-    public async Task InitializeAsync()
-    {
-        LabRequirements.Ensure();
-        AgentLab.EnsureResourceAgents();
-        _lab = await LabNetwork.CreateAsync(nodes: 3);
-        var keyPath = Path.Combine(Lab.WorkDir, "authkey");
-        await LabCluster.KeygenAsync(keyPath);
-        var config = LabCluster.BuildConfig(Lab, new LabClusterOptions { Interval = 0.02, MaxLoss = 5 }, keyPath);
-        config["Ownership"] = new JsonObject
+    private LabNetwork Lab => VipLab.Lab;
+
+    public async Task InitializeAsync() =>
+        _vipLab = await TwoNodeVipLab.StartAsync((lab, config) => config["Ownership"] = new JsonObject
         {
-            ["stop_budget"] = 0.1, ["gateways"] = new JsonArray(Lab.IpOf("n3")), ["gateway_interval"] = 0.05, ["gateway_maxloss"] = 4,
-        };
-        config["Resources"] = new JsonArray(new JsonObject
-        {
-            ["name"] = "vip", ["agent"] = "ocf:heartbeat:IPaddr2",
-            ["params"] = new JsonObject { ["ip"] = Lab.Subnet + ".100", ["cidr_netmask"] = "24" }, ["monitor_interval"] = 2,
+            ["stop_budget"] = 0.1, ["gateways"] = new JsonArray(lab.IpOf("n3")), ["gateway_interval"] = 0.05, ["gateway_maxloss"] = 4,
         });
-        var path = Path.Combine(Lab.WorkDir, "cluster.json");
-        await File.WriteAllTextAsync(path, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        _ownershipLog = Path.Combine(Lab.WorkDir, "ownership.log");
-        await File.WriteAllTextAsync(_ownershipLog, string.Empty);
-        foreach (var node in Nodes)
-        {
-            _daemons[node] = SplitGuardProcess.Start(Lab, node, path, environment: new Dictionary<string, string> { ["SPLITGUARD_OWNERSHIP_LOG"] = _ownershipLog });
-        }
-    }
 
-    private Task<JsonObject?> OwnershipAsync(string node) => ControlStatus.OwnershipAsync(Lab.WorkDir, node);
+    private Task<JsonObject?> OwnershipAsync(string node) => VipLab.OwnershipAsync(node);
 
-    private async Task<string> WaitForOwnerAsync(Func<string, bool> accept, TimeSpan timeout)
-    {
-        string last = string.Empty;
-        var until = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < until)
-        {
-            foreach (var node in Nodes)
-            {
-                var own = await OwnershipAsync(node);
-                last += $"{node}: {own?["why"]}; ";
-                if (own?["run"]?.GetValue<bool>() == true && own["resources"]?.GetValue<string>() == "started" && accept(node))
-                {
-                    return node;
-                }
-            }
-
-            last = string.Empty;
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException($"no accepted owner within {timeout.TotalSeconds} s: {last}");
-    }
+    private Task<string> WaitForOwnerAsync(Func<string, bool> accept, TimeSpan timeout) => VipLab.WaitForOwnerAsync(accept, timeout);
 
     [Fact]
     public async Task The_owner_that_loses_its_gateway_gives_up_and_the_other_node_takes_over_at_once()
@@ -95,7 +51,7 @@ public sealed class GatewayTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.False(during["gateways"]!["reachable"]!.GetValue<bool>());
             Assert.True(during["gateways"]!["giving_up"]!.GetValue<bool>());
 
-            var log = OwnershipHistory.Read(_ownershipLog);
+            var log = OwnershipHistory.Read(VipLab.OwnershipLogPath);
             var stopped = log.First(owner, "stop_ok", fault);
             var started = log.First(other, "start_invoke", fault);
             Assert.NotNull(stopped);
@@ -121,14 +77,9 @@ public sealed class GatewayTests(ITestOutputHelper output) : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        foreach (var daemon in _daemons.Values)
+        if (_vipLab is not null)
         {
-            await daemon.DisposeAsync();
-        }
-
-        if (_lab is not null)
-        {
-            await _lab.DisposeAsync();
+            await _vipLab.DisposeAsync();
         }
     }
 }
