@@ -36,6 +36,7 @@ public sealed class MajorityLease : IOwnershipLease
     private TimeSpan? _noHolderSince;
     private TimeSpan? _majorityAt;
     private bool _startCleared;
+    private bool _fresh = true;
 
     /// <param name="self">This node's id.</param>
     /// <param name="priorities">Every member's id and priority, this node included.</param>
@@ -88,11 +89,14 @@ public sealed class MajorityLease : IOwnershipLease
             return DecideAsHolder(now, peers, resourcesActive, lastStall);
         }
 
-        if (Holder == 0 && resourcesActive && Eligible && Term > 0 && Term == _votedTerm
+        bool first = _fresh && Eligible;
+        _fresh &= !Eligible;
+        if (first && Holder == 0 && resourcesActive && Term > 0 && Term == _votedTerm
             && peers.Count(p => p.Heard && p.PeerTerm == Term && p.PeerHolder == _self && !p.PeerRunning) + 1 >= Majority)
         {
-            // Back from maintenance (or a quick restart): a majority still names this node holder of the stored term, and
-            // the resources run here: resume the lease (its start clearance holds: nobody else ran them).
+            // Only in the first decision after the daemon started (resources probed): back from maintenance (or a quick
+            // restart), a majority still names this node holder of the stored term and the resources run here: resume
+            // the lease (its start clearance holds: nobody else ran them).
             Holder = _self;
             _lastEvidence = now;
             _majorityAt = now - _options.Lease - (_options.Interval * 2);

@@ -21,6 +21,7 @@ public sealed class TwoNodeLease : IOwnershipLease
     private readonly TimeSpan _started;
     private TimeSpan _lastEvidence;
     private bool _startCleared;
+    private bool _fresh = true;
 
     public TwoNodeLease(ushort self, LeaseOptions options, TimeSpan now, uint persistedTerm = 0)
     {
@@ -58,10 +59,14 @@ public sealed class TwoNodeLease : IOwnershipLease
     /// frames that may have waited in its queues during the stall, no longer renew the lease (the node doubts itself).</param>
     public OwnershipDecision Decide(TimeSpan now, in PeerObservation peer, bool resourcesActive, TimeSpan? lastStall = null)
     {
-        if (Holder == 0 && resourcesActive && peer.Heard && peer.PeerTerm == Term && Term > 0 && peer.PeerHolder == _self && !peer.PeerRunning && Eligible)
+        bool first = _fresh && Eligible;
+        _fresh &= !Eligible;
+        if (first && Holder == 0 && resourcesActive && peer.Heard && peer.PeerTerm == Term && Term > 0 && peer.PeerHolder == _self && !peer.PeerRunning)
         {
-            // Back from maintenance (or a quick restart): the peer still names this node holder of the stored term and
-            // runs nothing, and the resources run here: resume the lease instead of stopping and restarting them.
+            // Only in the first decision after the daemon started (its resources probed): back from maintenance (or a
+            // quick restart), the peer still names this node holder of the stored term and runs nothing, and the
+            // resources run here: resume the lease instead of stopping and restarting them. Later, a holder that lost
+            // its lease must never take it back this way (the peer's takeover clock is running).
             Holder = _self;
             _lastEvidence = now;
             _startCleared = true;
