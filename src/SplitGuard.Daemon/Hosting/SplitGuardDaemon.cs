@@ -60,7 +60,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
     {
         _settings = settings;
         _log = loggers.CreateLogger("splitguard");
-        var incarnation = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000UL;
+        var incarnation = Incarnation.Next(settings.PidFile + ".incarnation", DateTimeOffset.UtcNow, warning => _log.LogWarning("{Warning}", warning));
         _engine = new HeartbeatEngine(settings.Memberships, settings.Key, incarnation, Now());
         var first = settings.Config.Clusters[0];
         var membership = settings.Memberships.FirstOrDefault(m => m.Cluster.Id == first.Id);
