@@ -13,7 +13,7 @@ internal static class TicketBoothCommand
 {
     public static Command Create()
     {
-        var config = new Option<string?>("--config", "-c") { Description = $"booth.conf (default {TicketSetup.DefaultConfig})" };
+        var config = new Option<string?>("--config", "-c") { Description = $"booth.conf, or a JSON config with a Tickets section (default {TicketSetup.DefaultConfig})" };
         var site = new Option<string?>("--site", "-s") { Description = "This member's address (default: the member whose address is local)" };
         var seed = new Option<int?>("--seed") { Description = "Seed of the election delay (default: random)" };
         var daemon = new Command("daemon", "Run a booth site or arbitrator in the foreground (logs to stderr)") { config, site, seed };

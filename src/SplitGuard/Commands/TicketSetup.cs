@@ -23,7 +23,10 @@ internal static class TicketSetup
             throw new CommandException($"cannot read {path}: {e.Message}");
         }
 
-        var result = BoothConfigParser.Parse(text, path, Resolve);
+        // booth.conf, or SplitGuard's JSON config with a "Tickets" section
+        var result = text.TrimStart().StartsWith('{')
+            ? BoothJsonReader.Read(text, Resolve)
+            : BoothConfigParser.Parse(text, path, Resolve);
         foreach (var w in result.Warnings)
         {
             Console.Error.WriteLine($"splitguard: warning: {w.Format(path)}");
