@@ -17,7 +17,19 @@ public sealed partial class BoothService
     {
         while (!token.IsCancellationRequested)
         {
-            var socket = await _tcp.AcceptAsync(token).ConfigureAwait(false);
+            Socket socket;
+            try
+            {
+                socket = await _tcp.AcceptAsync(token).ConfigureAwait(false);
+            }
+            catch (SocketException e) when (!token.IsCancellationRequested)
+            {
+                // e.g. out of descriptors: peers' UDP goes on; try again shortly
+                BoothLog.ClientProblem(_logger, "-", $"accept failed: {e.Message}");
+                await Task.Delay(100, token).ConfigureAwait(false);
+                continue;
+            }
+
             if (Interlocked.Increment(ref _activeClients) > MaxClients)
             {
                 Interlocked.Decrement(ref _activeClients);
