@@ -43,7 +43,9 @@ public sealed partial class BoothLab : IAsyncDisposable
     public static readonly string[] Members = ["n1", "n2", "w"];
 
     /// <summary>Builds the namespaces and files; <paramref name="splitGuard"/> names the members SplitGuard plays.</summary>
-    public static async Task<BoothLab> CreateAsync(string[] splitGuard, string ticketExtra = "", bool cibStub = false)
+    /// <param name="auth">false: no authfile, booth's 124-byte unauthenticated messages.</param>
+    /// <param name="timeout">the ticket's timeout value as written in booth.conf ("500ms" switches term_valid_for to ms).</param>
+    public static async Task<BoothLab> CreateAsync(string[] splitGuard, string ticketExtra = "", bool cibStub = false, bool auth = true, string timeout = "1")
     {
         if (!File.Exists("/usr/sbin/boothd"))
         {
@@ -84,13 +86,13 @@ public sealed partial class BoothLab : IAsyncDisposable
             await File.WriteAllTextAsync(conf, $"""
                 transport = UDP
                 port = 9929
-                authfile = {key}
+                {(auth ? "authfile = " + key : "# no authfile")}
                 site = {network.IpOf("n1")}
                 site = {network.IpOf("n2")}
                 arbitrator = {network.IpOf("w")}
                 ticket = "{Ticket}"
                     expire = 10
-                    timeout = 1
+                    timeout = {timeout}
                     retries = 3
                     renewal-freq = 5
                     acquire-after = 2
