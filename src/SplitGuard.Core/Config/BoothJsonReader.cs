@@ -68,9 +68,16 @@ public static class BoothJsonReader
             {
                 Emit(p.Name, p.Value, path);
             }
+            else if (p.Name is "resources_ticket" or "ownership_log")
+            {
+                if (p.Value is not JsonTreeString)
+                {
+                    errors.Add(new(p.Line, $"{path}: expected a string"));
+                }
+            }
             else if (p.Name is not ("members" or "tickets"))
             {
-                errors.Add(new(p.Line, $"{path}: unknown key (expected {string.Join(", ", GlobalKeys)}, members, tickets)"));
+                errors.Add(new(p.Line, $"{path}: unknown key (expected {string.Join(", ", GlobalKeys)}, members, tickets, resources_ticket, ownership_log)"));
             }
         }
 
@@ -127,7 +134,15 @@ public static class BoothJsonReader
         (int Line, string Path) Origin(int line) => line > 0 && line < origin.Count ? origin[line] : origin[0];
         errors.AddRange(parsed.Errors.Select(e => new BoothConfigError(Origin(e.Line).Line, $"{Origin(e.Line).Path}: {e.Message}")));
         var warnings = parsed.Warnings.Select(w => new BoothConfigError(Origin(w.Line).Line, $"{Origin(w.Line).Path}: {w.Message}")).ToList();
-        return new BoothConfigResult(errors.Count == 0 ? parsed.Config : null, errors) { Warnings = warnings };
+        string? Text(string key) => (props.FirstOrDefault(p => p.Name == key)?.Value as JsonTreeString)?.Value;
+        var bound = props.FirstOrDefault(p => p.Name == "resources_ticket");
+        if (bound is not null && Text("resources_ticket") is { } name && parsed.Config?.Ticket(name) is null && parsed.Config is not null)
+        {
+            errors.Add(new(bound.Line, $"$.Tickets.resources_ticket: '{name}' is not one of the tickets"));
+        }
+
+        var config = parsed.Config is null ? null : parsed.Config with { ResourcesTicket = Text("resources_ticket"), OwnershipLog = Text("ownership_log") };
+        return new BoothConfigResult(errors.Count == 0 ? config : null, errors) { Warnings = warnings };
     }
 
     private static BoothConfigResult Fail(int line, string message) => new(null, [new BoothConfigError(line, message)]);

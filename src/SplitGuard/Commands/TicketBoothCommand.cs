@@ -3,7 +3,9 @@ using System.Runtime.InteropServices;
 using Serilog;
 using Serilog.Extensions.Logging;
 using SplitGuard.Daemon;
+using SplitGuard.Daemon.Agents;
 using SplitGuard.Daemon.Booth;
+using SplitGuard.Daemon.Resources;
 
 namespace SplitGuard.Commands;
 
@@ -32,7 +34,11 @@ internal static class TicketBoothCommand
             var config = TicketSetup.LoadConfig(configPath);
             var key = TicketSetup.LoadKey(config);
             var local = BoothLocalMember.ForDaemon(config, site);
-            service = new BoothService(config, Path.GetFullPath(configPath ?? TicketSetup.DefaultConfig), local, key, logger, seed ?? Random.Shared.Next());
+            var path = Path.GetFullPath(configPath ?? TicketSetup.DefaultConfig);
+            var bound = TicketSetup.LoadResources(config, path);
+            var resources = bound.Count == 0 ? null
+                : new ResourceManager(bound, new AgentRunner(), new OwnershipLog(config.OwnershipLog, local.Address.ToString()), logger);
+            service = new BoothService(config, path, local, key, logger, seed ?? Random.Shared.Next(), resources);
         }
         catch (CommandException e)
         {

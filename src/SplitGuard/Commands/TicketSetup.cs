@@ -40,6 +40,26 @@ internal static class TicketSetup
         return result.Config!;
     }
 
+    /// <summary>The <c>Resources</c> of a JSON config whose Tickets section binds them to a ticket; empty otherwise.</summary>
+    public static IReadOnlyList<Core.Resources.ResourceConfig> LoadResources(BoothConfig config, string path)
+    {
+        if (config.ResourcesTicket is null)
+        {
+            return [];
+        }
+
+        var root = JsonTreeParser.Parse(File.ReadAllText(path));
+        var section = (root as JsonTreeObject)?.Properties.FirstOrDefault(p => p.Name == ResourceConfigReader.SectionName)?.Value
+            ?? throw new CommandException($"{path}: $.Tickets.resources_ticket is set but there is no \"Resources\" section");
+        var result = ResourceConfigReader.Read(section);
+        if (!result.IsValid)
+        {
+            throw new CommandException(string.Join(Environment.NewLine, result.FormatErrors(path)));
+        }
+
+        return result.Resources;
+    }
+
     public static byte[] LoadKey(BoothConfig config)
     {
         if (config.AuthFile is null)

@@ -38,6 +38,10 @@ public sealed partial class BoothLab : IAsyncDisposable
 
     public LabNetwork Network { get; }
 
+    /// <summary>Per member: a config file for its SplitGuard daemon instead of booth.conf (e.g. a JSON config with a
+    /// Tickets section and bound Resources).</summary>
+    public Dictionary<string, string> SplitGuardConfigs { get; } = [];
+
     public string ConfigPath { get; }
 
     public static readonly string[] Members = ["n1", "n2", "w"];
@@ -131,7 +135,7 @@ public sealed partial class BoothLab : IAsyncDisposable
 
         IReadOnlyList<string> command = IsSplitGuard(member)
             ? ["env", "PATH=" + path + ":" + Environment.GetEnvironmentVariable("PATH"), LabPaths.DotnetHost, LabPaths.SplitGuardDll,
-                "booth", "daemon", "-c", ConfigPath, "--site", Ip(member)]
+                "booth", "daemon", "-c", SplitGuardConfigs.GetValueOrDefault(member, ConfigPath), "--site", Ip(member)]
             : ["env", "-i", "PATH=" + path, .. env.Select(e => $"{e.Key}={e.Value}"), "/usr/sbin/boothd", "daemon", "-S", "-D",
                 "-c", ConfigPath, "-l", Path.Combine(Network.WorkDir, "run", member + ".pid")];
         _running[member] = NamespaceProcess.Start(Ns(member), command, output, env);
