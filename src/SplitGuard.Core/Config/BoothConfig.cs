@@ -36,6 +36,13 @@ public sealed record BoothConfig
     /// <summary>term_valid_for is in milliseconds (some time value had sub-second precision), else in seconds.</summary>
     public bool MillisecondUnits { get; init; }
 
+    /// <summary>JSON config only: the ticket that SplitGuard's <c>Resources</c> are bound to (Pacemaker's ticket
+    /// constraint), or null.</summary>
+    public string? ResourcesTicket { get; init; }
+
+    /// <summary>JSON config only: the shared ownership log for the bound resources, or null.</summary>
+    public string? OwnershipLog { get; init; }
+
     /// <summary>The member with site id <paramref name="id"/>, or null.</summary>
     public BoothMember? MemberById(uint id) => Members.FirstOrDefault(m => m.Id == id);
 

@@ -12,6 +12,7 @@ internal sealed partial class Ticket
     private long _reqSentAt;
     private int _retry;
     private long _lastRenewal;
+    private ulong _sitesAcked;
 
     private ulong AllMask => _ctx.MemberCount >= 64 ? ulong.MaxValue : (1UL << _ctx.MemberCount) - 1;
 
@@ -28,6 +29,7 @@ internal sealed partial class Ticket
         Revoked = false;
         TermExpires = now + Config.ExpireMs;
         LastValidTerm = Term;
+        _sitesAcked = 0;
         Log(actions, $"won the election: leader for term {Term}");
         SendHeartbeat(now, actions);
     }
@@ -73,6 +75,17 @@ internal sealed partial class Ticket
         if (m.Term == Term && m.Leader == LocalId)
         {
             _ackedThisTerm |= 1UL << sender;
+            _sitesAcked |= 1UL << sender;
+        }
+
+        // booth: "reset delay commit as all sites replied", whenever the last site's ack arrives
+        if (DelayCommitUntil is not null && IsLeaderHere && ((_sitesAcked | LocalBit) & SitesMask) == SitesMask)
+        {
+            DelayCommitUntil = null;
+            if (_lastRequest != BoothCommand.Heartbeat)
+            {
+                WriteCib(actions, true, LocalId, now); // LeaderUpdate has already run for this round
+            }
         }
 
         if (_lastRequest == BoothCommand.Heartbeat && IsLeaderHere
@@ -136,6 +149,12 @@ internal sealed partial class Ticket
             FailPendingClient(BoothResult.SyncFail, now, actions);
             ScheduleElection(BoothReason.Reacquire, now, actions);
             return;
+        }
+
+        if (DelayCommitUntil is { } delayed && now >= delayed)
+        {
+            DelayCommitUntil = null;
+            WriteCib(actions, true, LocalId, now); // the safety delay of an admin grant has passed
         }
 
         if (_acksExpected && now - _reqSentAt >= Config.TimeoutMs)

@@ -8,13 +8,50 @@ public sealed partial class BoothService
     private const int MaxClientRequest = 1024;
     private static readonly TimeSpan ClientReadTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>More concurrent client connections than this are closed at once (a flood cannot exhaust descriptors;
+    /// peers' UDP is unaffected).</summary>
+    private const int MaxClients = 64;
+    private int _activeClients;
+
     private async Task AcceptLoopAsync(CancellationToken token)
     {
         while (!token.IsCancellationRequested)
         {
-            var socket = await _tcp.AcceptAsync(token).ConfigureAwait(false);
+            Socket socket;
+            try
+            {
+                socket = await _tcp.AcceptAsync(token).ConfigureAwait(false);
+            }
+            catch (SocketException e) when (!token.IsCancellationRequested)
+            {
+                // e.g. out of descriptors: peers' UDP goes on; try again shortly
+                BoothLog.ClientProblem(_logger, "-", $"accept failed: {e.Message}");
+                await Task.Delay(100, token).ConfigureAwait(false);
+                continue;
+            }
+
+            if (Interlocked.Increment(ref _activeClients) > MaxClients)
+            {
+                Interlocked.Decrement(ref _activeClients);
+                BoothLog.ClientProblem(_logger, socket.RemoteEndPoint?.ToString() ?? "?", $"more than {MaxClients} clients at once; closing");
+                socket.Dispose();
+                continue;
+            }
+
             var connection = new BoothClientConnection(socket, Interlocked.Increment(ref _nextClient));
-            _ = ServeClientAsync(connection, token);
+            _ = ServeAndCountAsync(connection, token);
+        }
+    }
+
+    private async Task ServeAndCountAsync(BoothClientConnection connection, CancellationToken token)
+    {
+        try
+        {
+            await ServeClientAsync(connection, token).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _activeClients);
         }
     }
 

@@ -18,9 +18,9 @@ public sealed partial class BoothService
             {
                 r = await _udp.ReceiveFromAsync(buffer, SocketFlags.None, any, token).ConfigureAwait(false);
             }
-            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionRefused or SocketError.MessageSize)
+            catch (SocketException) when (!token.IsCancellationRequested)
             {
-                continue; // ICMP errors from earlier sends, or an oversized datagram
+                continue; // ICMP errors from earlier sends, an oversized datagram: the socket stays usable
             }
 
             var data = buffer.AsSpan(0, r.ReceivedBytes).ToArray();

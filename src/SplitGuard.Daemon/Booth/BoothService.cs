@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using SplitGuard.Core.Config;
 using SplitGuard.Core.Tickets;
+using SplitGuard.Daemon.Resources;
 
 namespace SplitGuard.Daemon.Booth;
 
@@ -26,8 +27,13 @@ public sealed partial class BoothService : IAsyncDisposable
     private long _nextClient;
     private (uint Secs, uint Usecs) _lastStamp;
 
-    public BoothService(BoothConfig config, string configPath, BoothMember local, byte[] key, ILogger logger, int seed)
+    private readonly ResourceManager? _resources;
+    private readonly BoothTicketConfig? _boundTicket;
+
+    public BoothService(BoothConfig config, string configPath, BoothMember local, byte[] key, ILogger logger, int seed, ResourceManager? resources = null)
     {
+        _resources = resources;
+        _boundTicket = config.ResourcesTicket is { } bound ? config.Ticket(bound) : null;
         Config = config;
         ConfigPath = configPath;
         Local = local;
@@ -108,6 +114,12 @@ public sealed partial class BoothService : IAsyncDisposable
         finally
         {
             BoothLog.Stopping(_logger);
+            if (_resources is not null)
+            {
+                _resources.Apply(false);
+                _resources.StopAndWait(TimeSpan.FromSeconds(60));
+            }
+
             _udp.Dispose();
             _tcp.Dispose();
             foreach (var c in _clients.Values)
@@ -116,6 +128,15 @@ public sealed partial class BoothService : IAsyncDisposable
             }
 
             await Task.WhenAll(Quiet(receiver), Quiet(acceptor), Quiet(ticker)).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The ticket constraint: SplitGuard's resources follow <see cref="TicketBinding.ShouldRun"/>.</summary>
+    private void BindResources(long now)
+    {
+        if (_resources is not null && _boundTicket is not null)
+        {
+            _resources.Apply(TicketBinding.ShouldRun(Engine.View(_boundTicket.Name, now), Local, _boundTicket, now));
         }
     }
 
@@ -138,7 +159,12 @@ public sealed partial class BoothService : IAsyncDisposable
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Engine.PollIntervalMs));
         while (await timer.WaitForNextTickAsync(token).ConfigureAwait(false))
         {
-            Post(() => Apply(Engine.Tick(NowMs)));
+            Post(() =>
+            {
+                var now = NowMs;
+                Apply(Engine.Tick(now));
+                BindResources(now);
+            });
         }
     }
 

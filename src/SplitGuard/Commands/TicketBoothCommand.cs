@@ -3,7 +3,9 @@ using System.Runtime.InteropServices;
 using Serilog;
 using Serilog.Extensions.Logging;
 using SplitGuard.Daemon;
+using SplitGuard.Daemon.Agents;
 using SplitGuard.Daemon.Booth;
+using SplitGuard.Daemon.Resources;
 
 namespace SplitGuard.Commands;
 
@@ -13,7 +15,7 @@ internal static class TicketBoothCommand
 {
     public static Command Create()
     {
-        var config = new Option<string?>("--config", "-c") { Description = $"booth.conf (default {TicketSetup.DefaultConfig})" };
+        var config = new Option<string?>("--config", "-c") { Description = $"booth.conf, or a JSON config with a Tickets section (default {TicketSetup.DefaultConfig})" };
         var site = new Option<string?>("--site", "-s") { Description = "This member's address (default: the member whose address is local)" };
         var seed = new Option<int?>("--seed") { Description = "Seed of the election delay (default: random)" };
         var daemon = new Command("daemon", "Run a booth site or arbitrator in the foreground (logs to stderr)") { config, site, seed };
@@ -32,7 +34,11 @@ internal static class TicketBoothCommand
             var config = TicketSetup.LoadConfig(configPath);
             var key = TicketSetup.LoadKey(config);
             var local = BoothLocalMember.ForDaemon(config, site);
-            service = new BoothService(config, Path.GetFullPath(configPath ?? TicketSetup.DefaultConfig), local, key, logger, seed ?? Random.Shared.Next());
+            var path = Path.GetFullPath(configPath ?? TicketSetup.DefaultConfig);
+            var bound = TicketSetup.LoadResources(config, path);
+            var resources = bound.Count == 0 ? null
+                : new ResourceManager(bound, new AgentRunner(), new OwnershipLog(config.OwnershipLog, local.Address.ToString()), logger);
+            service = new BoothService(config, path, local, key, logger, seed ?? Random.Shared.Next(), resources);
         }
         catch (CommandException e)
         {

@@ -23,7 +23,7 @@ internal static class TicketCommand
         return ticket;
     }
 
-    private static Option<string?> ConfigOption() => new("--config", "-c") { Description = $"booth.conf (default {TicketSetup.DefaultConfig})" };
+    private static Option<string?> ConfigOption() => new("--config", "-c") { Description = $"booth.conf, or a JSON config with a Tickets section (default {TicketSetup.DefaultConfig})" };
 
     private static Option<string?> SiteOption() => new("--site", "-s") { Description = "Member to ask (default: this host's member)" };
 

@@ -23,7 +23,10 @@ internal static class TicketSetup
             throw new CommandException($"cannot read {path}: {e.Message}");
         }
 
-        var result = BoothConfigParser.Parse(text, path, Resolve);
+        // booth.conf, or SplitGuard's JSON config with a "Tickets" section
+        var result = text.TrimStart().StartsWith('{')
+            ? BoothJsonReader.Read(text, Resolve)
+            : BoothConfigParser.Parse(text, path, Resolve);
         foreach (var w in result.Warnings)
         {
             Console.Error.WriteLine($"splitguard: warning: {w.Format(path)}");
@@ -35,6 +38,26 @@ internal static class TicketSetup
         }
 
         return result.Config!;
+    }
+
+    /// <summary>The <c>Resources</c> of a JSON config whose Tickets section binds them to a ticket; empty otherwise.</summary>
+    public static IReadOnlyList<Core.Resources.ResourceConfig> LoadResources(BoothConfig config, string path)
+    {
+        if (config.ResourcesTicket is null)
+        {
+            return [];
+        }
+
+        var root = JsonTreeParser.Parse(File.ReadAllText(path));
+        var section = (root as JsonTreeObject)?.Properties.FirstOrDefault(p => p.Name == ResourceConfigReader.SectionName)?.Value
+            ?? throw new CommandException($"{path}: $.Tickets.resources_ticket is set but there is no \"Resources\" section");
+        var result = ResourceConfigReader.Read(section);
+        if (!result.IsValid)
+        {
+            throw new CommandException(string.Join(Environment.NewLine, result.FormatErrors(path)));
+        }
+
+        return result.Resources;
     }
 
     public static byte[] LoadKey(BoothConfig config)

@@ -373,4 +373,31 @@ public sealed class TicketEngineTests(ITestOutputHelper output)
         Assert.Equal(BoothResult.Success, sim.Replies[request].Last().Result);
         AssertSafe(sim);
     }
+    [Fact]
+    public void The_commit_delay_ends_when_the_last_site_acks_later_or_when_it_runs_out()
+    {
+        var sim = NewSim();
+        sim.Run(3000);
+        sim.Cuts.Add((S1, S2));
+        sim.Grant(S1);
+        sim.Run(2100);
+        Assert.Equal(TicketRole.Leader, sim.View(S1).Role);
+        Assert.NotNull(sim.View(S1).CommitPendingUntilMs);
+        Assert.DoesNotContain(sim.CibWrites, w => w.Granted);
+        sim.Heal();
+        sim.Run(2500); // the UpdE resend (timeout 2 s) reaches s2, whose ack completes "all sites replied"
+        Assert.Null(sim.View(S1).CommitPendingUntilMs);
+        Assert.Contains(sim.CibWrites, w => w.Granted && w.Member == S1);
+
+        var slow = NewSim(2);
+        slow.Crash(S2);
+        slow.Run(3000);
+        slow.Grant(S1);
+        slow.Run(2100);
+        var pending = slow.View(S1).CommitPendingUntilMs!.Value;
+        slow.Run(pending - slow.Now - 1);
+        Assert.DoesNotContain(slow.CibWrites, w => w.Granted);
+        slow.Run(2);
+        Assert.Contains(slow.CibWrites, w => w.Granted && w.Member == S1); // committed when expire + acquire-after passed
+    }
 }

@@ -38,12 +38,18 @@ public sealed partial class BoothLab : IAsyncDisposable
 
     public LabNetwork Network { get; }
 
+    /// <summary>Per member: a config file for its SplitGuard daemon instead of booth.conf (e.g. a JSON config with a
+    /// Tickets section and bound Resources).</summary>
+    public Dictionary<string, string> SplitGuardConfigs { get; } = [];
+
     public string ConfigPath { get; }
 
     public static readonly string[] Members = ["n1", "n2", "w"];
 
     /// <summary>Builds the namespaces and files; <paramref name="splitGuard"/> names the members SplitGuard plays.</summary>
-    public static async Task<BoothLab> CreateAsync(string[] splitGuard, string ticketExtra = "", bool cibStub = false)
+    /// <param name="auth">false: no authfile, booth's 124-byte unauthenticated messages.</param>
+    /// <param name="timeout">the ticket's timeout value as written in booth.conf ("500ms" switches term_valid_for to ms).</param>
+    public static async Task<BoothLab> CreateAsync(string[] splitGuard, string ticketExtra = "", bool cibStub = false, bool auth = true, string timeout = "1")
     {
         if (!File.Exists("/usr/sbin/boothd"))
         {
@@ -84,13 +90,13 @@ public sealed partial class BoothLab : IAsyncDisposable
             await File.WriteAllTextAsync(conf, $"""
                 transport = UDP
                 port = 9929
-                authfile = {key}
+                {(auth ? "authfile = " + key : "# no authfile")}
                 site = {network.IpOf("n1")}
                 site = {network.IpOf("n2")}
                 arbitrator = {network.IpOf("w")}
                 ticket = "{Ticket}"
                     expire = 10
-                    timeout = 1
+                    timeout = {timeout}
                     retries = 3
                     renewal-freq = 5
                     acquire-after = 2
@@ -129,7 +135,7 @@ public sealed partial class BoothLab : IAsyncDisposable
 
         IReadOnlyList<string> command = IsSplitGuard(member)
             ? ["env", "PATH=" + path + ":" + Environment.GetEnvironmentVariable("PATH"), LabPaths.DotnetHost, LabPaths.SplitGuardDll,
-                "booth", "daemon", "-c", ConfigPath, "--site", Ip(member)]
+                "booth", "daemon", "-c", SplitGuardConfigs.GetValueOrDefault(member, ConfigPath), "--site", Ip(member)]
             : ["env", "-i", "PATH=" + path, .. env.Select(e => $"{e.Key}={e.Value}"), "/usr/sbin/boothd", "daemon", "-S", "-D",
                 "-c", ConfigPath, "-l", Path.Combine(Network.WorkDir, "run", member + ".pid")];
         _running[member] = NamespaceProcess.Start(Ns(member), command, output, env);

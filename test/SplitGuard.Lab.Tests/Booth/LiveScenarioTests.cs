@@ -116,6 +116,9 @@ public sealed class LiveScenarioTests(ITestOutputHelper output)
             await Task.Delay(TimeSpan.FromSeconds(6));
             await lab.WaitAllAgreeAsync("n1", TimeSpan.FromSeconds(5));
         });
+        // the restarted SplitGuard site read its grant back from the CIB (crm_ticket) and was told by its peers to lead on
+        Assert.Contains("CIB says granted here (term 0)", lab.OutputOf("n1"), StringComparison.Ordinal);
+        Assert.Contains("says the ticket is ours", lab.OutputOf("n1"), StringComparison.Ordinal);
     }
 
     [Fact]
