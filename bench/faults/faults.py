@@ -459,7 +459,9 @@ def main():
     if args.verdict:
         Path(args.verdict).write_text(json.dumps(verdict, indent=1))
     print(f"replay: bench/faults/run.sh --seed {args.seed} --minutes {args.minutes:g} --nodes {args.nodes}"
-          + ("" if args.every == 10 else f" --every {args.every:g}"))
+          + ("" if args.every == 10 else f" --every {args.every:g}")
+          + (f" --script {args.script}" if args.script else "")
+          + ("" if args.kinds == list(KINDS) else f" --kinds {','.join(args.kinds)}"))
     if definite:
         print("VERDICT: FAIL (definite overlap)")
         return 1
