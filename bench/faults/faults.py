@@ -478,7 +478,7 @@ if __name__ == "__main__":
     except (RuntimeError, OSError, subprocess.SubprocessError) as e:
         print(f"bench/faults: harness error (not a verdict on SplitGuard): {e}", flush=True)
         if "--work" in sys.argv:
-            for f in sorted(Path(sys.argv[sys.argv.index("--work") + 1]).glob("n*.log")):
+            for f in sorted(Path(sys.argv[sys.argv.index("--work") + 1]).glob("n*.[lo][ou][gt]")):
                 print(f"--- last lines of {f.name}")
                 print("\n".join(f.read_text(errors="replace").splitlines()[-8:]))
         sys.exit(2)
