@@ -68,9 +68,6 @@ class SplitGuardSystem(System):
         self.setting = f"interval {interval}, maxloss {maxloss}, udp + icmp link"
         self.cluster = None
 
-    def prepare(self, lab, work, vip):
-        super().prepare(lab, work, vip)
-
     def start(self, run_dir):
         self.own_log = Path(run_dir) / "ownership.log"
         self.own_log.write_text("")
@@ -293,7 +290,7 @@ wait
 
     def _tree(self, node):
         names = ("corosync", "pacemakerd", "pacemaker-based", "pacemaker-fenced", "pacemaker-execd",
-                 "pacemaker-attrd", "pacemaker-schedulerd", "pacemaker-controld", "pacemaker-based")
+                 "pacemaker-attrd", "pacemaker-schedulerd", "pacemaker-controld")
         return [p for p in self.lab.pids(node) if _comm(p)[:15] in [x[:15] for x in names]]
 
     def kill_daemon(self, node):
@@ -308,9 +305,9 @@ wait
             self.lab.kill_all(n)
 
     def version(self):
-        c = sh(["corosync", "-v"], check=False).splitlines()[0] if True else ""
+        c = sh(["corosync", "-v"], check=False).splitlines()
         p = sh(["pacemakerd", "--version"], check=False).splitlines()
-        return f"{c.strip()}; {p[0].strip() if p else 'pacemaker ?'}"
+        return f"{c[0].strip() if c else 'corosync ?'}; {p[0].strip() if p else 'pacemaker ?'}"
 
 
 def make_systems(names, fast_interval):
@@ -469,6 +466,8 @@ class Bench:
                 acq = acquisitions(ev, t0, t1)
                 dual, _ = dual_ms(ev, NODES, t0, t1)
                 moved, readd = classify(ev, holder0, t0, t1)
+                ans = [a for a in ctx["probe"].poll() if t0 <= a[0] <= t1]
+                switches = sum(1 for i in range(1, len(ans)) if ans[i][1] != ans[i - 1][1])
                 out["loss"][pct] = {"acquisitions": len(acq), "per_min": len(acq) / minutes, "dual_hold_ms": dual,
                                     "moved": moved, "readded": readd, "events": [(t, n, p) for t, n, p in ev if t0 < t <= t1],
                                     "client_switches": switches, "holders_before": holder0,
