@@ -68,9 +68,6 @@ class SplitGuardSystem(System):
         self.setting = f"interval {interval}, maxloss {maxloss}, udp + icmp link"
         self.cluster = None
 
-    def prepare(self, lab, work, vip):
-        super().prepare(lab, work, vip)
-
     def start(self, run_dir):
         self.own_log = Path(run_dir) / "ownership.log"
         self.own_log.write_text("")
@@ -293,7 +290,7 @@ wait
 
     def _tree(self, node):
         names = ("corosync", "pacemakerd", "pacemaker-based", "pacemaker-fenced", "pacemaker-execd",
-                 "pacemaker-attrd", "pacemaker-schedulerd", "pacemaker-controld", "pacemaker-based")
+                 "pacemaker-attrd", "pacemaker-schedulerd", "pacemaker-controld")
         return [p for p in self.lab.pids(node) if _comm(p)[:15] in [x[:15] for x in names]]
 
     def kill_daemon(self, node):
@@ -308,9 +305,9 @@ wait
             self.lab.kill_all(n)
 
     def version(self):
-        c = sh(["corosync", "-v"], check=False).splitlines()[0] if True else ""
+        c = sh(["corosync", "-v"], check=False).splitlines()
         p = sh(["pacemakerd", "--version"], check=False).splitlines()
-        return f"{c.strip()}; {p[0].strip() if p else 'pacemaker ?'}"
+        return f"{c[0].strip() if c else 'corosync ?'}; {p[0].strip() if p else 'pacemaker ?'}"
 
 
 def make_systems(names, fast_interval):
@@ -468,30 +465,15 @@ class Bench:
                 ev = ctx["mon"].snapshot()
                 acq = acquisitions(ev, t0, t1)
                 dual, _ = dual_ms(ev, NODES, t0, t1)
-                # an acquisition by the node that held the VIP last is the owner dropping and re-adding it (a stop and
-                # restart in place); by the other node it is a failover
-                last = {}
-                moved = readd = 0
-                holder = holder0[0] if len(holder0) == 1 else None
-                for t, n, present in sorted(ev):
-                    if t <= t0 or t > t1:
-                        if t <= t0 and present:
-                            holder = n
-                        continue
-                    if present:
-                        if holder is not None and n != holder:
-                            moved += 1
-                        else:
-                            readd += 1
-                        holder = n
+                moved, readd = classify(ev, holder0, t0, t1)
                 ans = [a for a in ctx["probe"].poll() if t0 <= a[0] <= t1]
                 switches = sum(1 for i in range(1, len(ans)) if ans[i][1] != ans[i - 1][1])
                 out["loss"][pct] = {"acquisitions": len(acq), "per_min": len(acq) / minutes, "dual_hold_ms": dual,
                                     "moved": moved, "readded": readd, "events": [(t, n, p) for t, n, p in ev if t0 < t <= t1],
                                     "client_switches": switches, "holders_before": holder0,
                                     "holders_after": ctx["mon"].holders(), "answers": len(ans)}
-                log(f"  {system.name}: {pct} % loss for {minutes} min: {len(acq)} VIP acquisitions ({moved} by the other node, "
-                    f"{readd} re-added by the holder), "
+                log(f"  {system.name}: {pct} % loss for {minutes} min: {len(acq)} VIP acquisitions ({moved} by the standby, "
+                    f"{readd} re-added by the owner), "
                     f"{switches} answer switches, both held {dual:.0f} ms")
                 time.sleep(2)
             if isinstance(system, SplitGuardSystem):
@@ -502,6 +484,27 @@ class Bench:
 
 
 # ---------------------------------------------------------------------------------------------------------------- report
+
+def classify(events, holders_before, t0, t1):
+    """VIP acquisitions in (t0, t1]: by a node that did not hold it when the phase began (the standby taking over: a
+    false failover) and by the owner of the start (it dropped the VIP and added it again: a stop and restart in place)."""
+    moved = readd = 0
+    for t, n, present in events:
+        if present and t0 < t <= t1:
+            if n in holders_before:
+                readd += 1
+            else:
+                moved += 1
+    return moved, readd
+
+
+def reclassify(results):
+    for res in results.values():
+        for x in res.get("loss", {}).get("loss", {}).values():
+            if "events" in x:
+                ev = [tuple(e) for e in x["events"]]
+                x["moved"], x["readded"] = classify(ev, x["holders_before"], -1, 1 << 62)
+
 
 def pctl(xs, q):
     xs = sorted(xs)
@@ -593,9 +596,8 @@ def report(results, meta, args):
     if args.loss:
         L.append(f"### False failovers during random loss ({args.loss_minutes} min per level, nothing killed)")
         L.append("")
-        L.append("VIP acquisitions per minute (the VIP added on a node after the start, nothing killed); in brackets how "
-                 "many moved it to the other node and how many were the holder dropping and re-adding it, and the "
-                 "milliseconds both nodes held it.")
+        L.append("False takeovers per minute: the standby adding the VIP while nothing was killed. In brackets also the "
+                 "times the owner dropped the VIP and added it again, and the milliseconds both nodes held it.")
         L.append("")
         L.append("| system | setting |" + "".join(f" {p} % loss |" for p in args.loss))
         L.append("|" + " --- |" * (2 + len(args.loss)))
@@ -607,7 +609,8 @@ def report(results, meta, args):
             row = f"| {sysname} | {res['setting']} |"
             for p in args.loss:
                 x = lp.get(p) or lp.get(str(p))
-                row += (f" {x['per_min']:.1f}/min ({x['moved']} moved + {x['readded']} re-added in {args.loss_minutes:g} min;"
+                row += (f" {x['moved'] / args.loss_minutes:.1f}/min ({x['moved']} taken by the standby, {x['readded']} dropped "
+                        f"and re-added by the owner in {args.loss_minutes:g} min;"
                         f" both held {x['dual_hold_ms']:.0f} ms) |") if x else " — |"
             L.append(row)
         L.append("")
@@ -650,8 +653,8 @@ def write_doc(path, table):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--prefix", required=True)
-    ap.add_argument("--work", required=True)
+    ap.add_argument("--prefix", default=None)
+    ap.add_argument("--work", default=None)
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--systems", default="sg-default,sg-fast,ka-1,ka-0.1,ka-0.05,ka-0.01,pcmk-default,pcmk-300")
@@ -667,6 +670,7 @@ def main():
     ap.add_argument("--write-doc", action="store_true")
     ap.add_argument("--command", default="bench/failover/run.sh")
     ap.add_argument("--conditions", default="")
+    ap.add_argument("--from-json", default=None, help="re-render the table of an earlier run's raw file (no lab)")
     args = ap.parse_args()
     if args.quick:
         args.runs = min(args.runs, 3)
@@ -677,6 +681,20 @@ def main():
     for c in args.cases:
         if c not in CASES:
             raise SystemExit(f"unknown case {c}; known: {', '.join(CASES)}")
+    if args.from_json:
+        raw = json.loads(Path(args.from_json).read_text())
+        reclassify(raw["results"])
+        for k in ("runs", "loss_minutes", "idle_seconds", "tail"):
+            if k in raw["meta"].get("args", {}):
+                setattr(args, k, raw["meta"]["args"][k])
+        table = report(raw["results"], raw["meta"], args)
+        out = Path(args.out) if args.out else Path(args.from_json).with_suffix(".md")
+        out.write_text(table + "\n")
+        print(table)
+        if args.write_doc:
+            write_doc(lablib.ROOT / "docs" / "performance.md", table)
+            print("docs/performance.md: section updated")
+        return 0
     systems = make_systems([s for s in args.systems.split(",") if s], args.fast_interval)
     lab = Lab(args.prefix, 3)
     bench = Bench(args, lab, args.work)
@@ -688,7 +706,9 @@ def main():
     def save():
         meta = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                 "machine": f"{os.cpu_count()} cores, {platform.platform()}, kernel {platform.release()}",
-                "versions": versions, "command": args.command, "conditions": args.conditions}
+                "versions": versions, "command": args.command, "conditions": args.conditions,
+                "args": {"runs": args.runs, "loss_minutes": args.loss_minutes, "idle_seconds": args.idle_seconds,
+                         "tail": args.tail}}
         table = report(results, meta, args)
         out.write_text(table + "\n")
         out.with_suffix(".json").write_text(json.dumps({"meta": meta, "results": results}, indent=1, default=str))

@@ -21,6 +21,7 @@
 #     --conditions TEXT   a sentence on the conditions of the run, printed with the table
 #     --no-build          use the splitguard.dll already built
 #     --keep              keep the work directory (logs, probe files, ownership logs)
+#     --from-json FILE    no lab: re-render the table of an earlier run's raw .json (with --out / --write-doc)
 #
 # Measures per fault case (owner node crash, owner daemon kill -9, owner link cut): failover time (fault to the
 # first answer from the new owner), dual ownership (ms both nodes held the VIP, from `ip monitor address`, and ms
@@ -32,7 +33,7 @@ cd "$(dirname "$0")/../.."
 root=$PWD
 [[ $(id -u) -eq 0 ]] || { echo "bench/failover/run.sh: needs root (namespaces, nftables)" >&2; exit 2; }
 
-build=1 keep=0 systems="" args=()
+build=1 keep=0 systems="" from_json="" args=()
 cmdline="bench/failover/run.sh$(printf " %q" "$@")"
 while (( $# )); do
   case $1 in
@@ -41,12 +42,14 @@ while (( $# )); do
     --systems) systems=$2; args+=("$1" "$2"); shift ;;
     --runs|--loss-minutes|--loss|--idle-seconds|--cases|--fast-interval|--out|--conditions|--tail|--start-timeout|--fault-timeout) args+=("$1" "$2"); shift ;;
     --quick|--write-doc) args+=("$1") ;;
+    --from-json) from_json=$2; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
     *) echo "bench/failover/run.sh: unknown option $1 (--help)" >&2; exit 2 ;;
   esac
   shift
 done
 
+if [[ -n $from_json ]]; then exec /usr/bin/python3 bench/failover/bench.py --from-json "$from_json" "${args[@]}"; fi
 if [[ -z $systems || $systems == *pcmk* ]]; then bench/setup.sh keepalived pacemaker; else bench/setup.sh keepalived; fi
 if (( build )); then
   flock /tmp/sg-build.lock dotnet build src/SplitGuard/SplitGuard.csproj -c Release -nologo -clp:ErrorsOnly >/dev/null

@@ -256,6 +256,7 @@ class Runner:
             target = None
             if self.script:
                 if slot > len(self.script):
+                    slot -= 1
                     break
                 kind, target, self.script_arg = self.script[slot - 1]
                 dur = self.duration(kind)
@@ -296,6 +297,13 @@ class Runner:
             why = "" if ok else "no single owner answering after the heal"
             if ok and expect == "stay" and acq:
                 ok, why = False, f"owner changed {len(acq)}x though nothing died ({', '.join(n for _, n in acq)})"
+            # L1: an owner that is down (or cut off) longer than the takeover time plus a start budget must have been
+            # replaced before the heal
+            if (ok and owner0 == node and kind in ("kill9", "crash", "pause-long", "isolate")
+                    and dur >= self.takeover + 0.8
+                    and not any(n != owner0 and t <= t1 for t, n in acq)):
+                ok, why = False, (f"the owner was down/cut off {dur:.2f} s (takeover time {self.takeover:.2f} s) and "
+                                  f"no other node took over before the heal")
             if dual > 0:
                 st["auditfail"] += 1
                 st["notes"].append(f"slot {slot}: VIP on two nodes for {dual:.0f} ms")
@@ -451,7 +459,9 @@ def main():
     if args.verdict:
         Path(args.verdict).write_text(json.dumps(verdict, indent=1))
     print(f"replay: bench/faults/run.sh --seed {args.seed} --minutes {args.minutes:g} --nodes {args.nodes}"
-          + ("" if args.every == 10 else f" --every {args.every:g}"))
+          + ("" if args.every == 10 else f" --every {args.every:g}")
+          + (f" --script {args.script}" if args.script else "")
+          + ("" if args.kinds == list(KINDS) else f" --kinds {','.join(args.kinds)}"))
     if definite:
         print("VERDICT: FAIL (definite overlap)")
         return 1
@@ -468,7 +478,7 @@ if __name__ == "__main__":
     except (RuntimeError, OSError, subprocess.SubprocessError) as e:
         print(f"bench/faults: harness error (not a verdict on SplitGuard): {e}", flush=True)
         if "--work" in sys.argv:
-            for f in sorted(Path(sys.argv[sys.argv.index("--work") + 1]).glob("n*.log")):
+            for f in sorted(Path(sys.argv[sys.argv.index("--work") + 1]).glob("n*.[lo][ou][gt]")):
                 print(f"--- last lines of {f.name}")
                 print("\n".join(f.read_text(errors="replace").splitlines()[-8:]))
         sys.exit(2)

@@ -24,11 +24,14 @@
 # Each slot: one fault on a node (the owner 60 % of the time) for a random 20-50 % of the slot (pauses: 0.5 x
 # detection or 2 x takeover time), then heal, then the cluster must show one owner answering the client.
 # Per fault kind it prints calls / success / failure / skipped / auditfail. success: the expectation of the
-# kind held (faults that kill nothing must not move the service; the others must end with one owner answering);
+# kind held (faults that kill nothing must not move the service; the others must end with one owner answering,
+# and an owner killed, crashed, paused or isolated for longer than the takeover time + 0.8 s must have been
+# replaced by another node before the heal);
 # auditfail: the VIP was on two nodes at once during the slot. Exit 1 on a definite overlap (ownership log
 # [start_ok, stop_invoke] intervals of two nodes intersect, or `ip monitor` saw the VIP on two nodes), 3 when
 # the final quiet phase did not converge to one owner, 2 on a harness error.
-# Needs root. Namespaces sgbx<4 hex>-*, addresses inside them only; removed on exit.
+# Not injected (printed as such): F11 delay, F12 swizzle-clog, F14 monotonic jump. F8 is covered by "witness"
+# (the witness answers only ICMP here). Needs root. Namespaces sgbx<4 hex>-*, addresses inside them only; removed on exit.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [[ $(id -u) -eq 0 ]] || { echo "bench/faults/run.sh: needs root (namespaces, nftables, cgroups)" >&2; exit 2; }
