@@ -37,7 +37,7 @@ internal static class TicketBoothCommand
             var path = Path.GetFullPath(configPath ?? TicketSetup.DefaultConfig);
             var bound = TicketSetup.LoadResources(config, path);
             var resources = bound.Count == 0 ? null
-                : new ResourceManager(bound, new AgentRunner(), new OwnershipLog(config.OwnershipLog, local.Address.ToString()), logger);
+                : new ResourceManager(bound, new AgentRunner(), new OwnershipLog(config.OwnershipLog, local.Address.ToString()), logger, MonotonicClock());
             service = new BoothService(config, path, local, key, logger, seed ?? Random.Shared.Next(), resources);
         }
         catch (CommandException e)
@@ -63,5 +63,12 @@ internal static class TicketBoothCommand
         }
 
         return 0;
+    }
+
+    /// <summary>Time since the call, on the monotonic clock (Stopwatch): the resource manager's only clock.</summary>
+    private static Func<TimeSpan> MonotonicClock()
+    {
+        var origin = System.Diagnostics.Stopwatch.GetTimestamp();
+        return () => System.Diagnostics.Stopwatch.GetElapsedTime(origin);
     }
 }
