@@ -40,8 +40,11 @@ if (( lab )); then
   if [[ $(id -u) -ne 0 && ${CI:-} == true ]]; then faults_f=1; echo "== bench/faults: FAILED: needs root, and CI must run it"
   elif [[ $(id -u) -ne 0 ]]; then faults_s=1; echo "== bench/faults: skipped (needs root)"
   else
-    echo "== bench/faults (--minutes 5)"
-    if bench/faults/run.sh --minutes 5 --no-build; then faults_p=1; else faults_f=1; fi
+    # Without the wall-clock kind: a daemon under libfaketime stamps its ownership-log lines with its faked clock, which
+    # the log audit cannot order reliably (it reported overlaps `ip monitor` did not see). F13 has lab tests of its own
+    # (Ownership/WallClockStep*Tests), judged on `ip monitor` and the client.
+    echo "== bench/faults (--minutes 5 --no-faketime)"
+    if bench/faults/run.sh --minutes 5 --no-build --no-faketime; then faults_p=1; else faults_f=1; fi
   fi
 fi
 
