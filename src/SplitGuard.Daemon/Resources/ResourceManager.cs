@@ -73,7 +73,11 @@ public sealed partial class ResourceManager : IDisposable
         {
             lock (_gate)
             {
-                _probed |= !_groups.Any(g => g.Members.Any(m => m.Status == ResourceStatus.Unknown));
+                if (!_probed)
+                {
+                    _probed = !_groups.Any(g => g.Members.Any(m => m.Status == ResourceStatus.Unknown));
+                }
+
                 return !_probed;
             }
         }
