@@ -4,8 +4,8 @@ using Serilog.Formatting.Display;
 
 namespace SplitGuard.Daemon.Hosting;
 
-/// <summary>Log lines to stderr when the daemon runs in the foreground.</summary>
-internal sealed class StderrSink : ILogEventSink
+/// <summary>Log lines to stderr (Console.Error writes through): the daemon in the foreground, and the booth daemon (like boothd -S).</summary>
+public sealed class StderrSink : ILogEventSink
 {
     private readonly object _gate = new();
     private readonly MessageTemplateTextFormatter _format = new(

@@ -240,10 +240,7 @@ public sealed partial class ResourceManager : IDisposable
                 case ResourceEffectKind.RunAgent:
                     Run(index, effect);
                     break;
-                case ResourceEffectKind.Started:
-                    _log.LogInformation("resource {Resource}: {Message}", effect.Resource, effect.Message);
-                    break;
-                case ResourceEffectKind.Stopped:
+                case ResourceEffectKind.Started or ResourceEffectKind.Stopped:
                     _log.LogInformation("resource {Resource}: {Message}", effect.Resource, effect.Message);
                     break;
                 case ResourceEffectKind.Failed:

@@ -26,7 +26,7 @@ internal static class TicketBoothCommand
     private static async Task<int> RunAsync(string? configPath, string? site, int? seed, CancellationToken token)
     {
         using var factory = new SerilogLoggerFactory(
-            new LoggerConfiguration().MinimumLevel.Debug().WriteTo.Sink(new StderrLineSink()).CreateLogger(), dispose: true);
+            new LoggerConfiguration().MinimumLevel.Debug().WriteTo.Sink(new SplitGuard.Daemon.Hosting.StderrSink()).CreateLogger(), dispose: true);
         var logger = factory.CreateLogger("booth");
         BoothService service;
         try
