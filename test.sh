@@ -61,6 +61,17 @@ for path in glob.glob(sys.argv[1] + "/*.trx"):
 print(p, f, s)
 PY
 )
+# Name every failed test right above the summary: CI keeps only the tail of this log.
+python3 - "$results" <<'PY'
+import sys, glob, xml.etree.ElementTree as ET
+for path in sorted(glob.glob(sys.argv[1] + "/*.trx")):
+    for r in ET.parse(path).getroot().iter("{*}UnitTestResult"):
+        if r.get("outcome") not in ("Passed", "NotExecuted", "Inconclusive"):
+            msg = r.find(".//{*}Message")
+            first = (msg.text or "").strip().splitlines()[0][:300] if msg is not None and msg.text else ""
+            print(f"FAILED {r.get('testName')} ({r.get('duration')}): {first}")
+PY
+(( faults_f )) && echo "FAILED bench/faults/run.sh (its report and seed are above)"
 passed=$((passed + faults_p)); failed=$((failed + faults_f)); skipped=$((skipped + faults_s))
 if (( status != 0 && failed == 0 )); then
   failed=1  # a test host crashed or a project did not run: count it, never pass silently
