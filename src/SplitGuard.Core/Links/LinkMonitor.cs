@@ -236,9 +236,11 @@ public sealed partial class LinkMonitor
             next = LinkState.OutOfService;
         }
 
-        // One-way: frames have been arriving for longer than the detection time, and our sequence numbers were not
-        // acknowledged during all that time (a peer that just started has not heard us yet: that is not one-way).
-        bool oneWay = rx && !ack && now - Max(Max(_started, _rxStreakStart), _lastAckAdvance) > DetectionTime;
+        // One-way: frames went on arriving for longer than the detection time after our sequence numbers were last
+        // acknowledged (a peer that just started has not heard us yet: that is not one-way). Measured to the last
+        // frame, not to now: after a cut in both directions the last frames may carry an older ack than the one
+        // before them, and a link whose frames stopped too is out of service, not one-way.
+        bool oneWay = rx && !ack && _lastRx - Max(Max(_started, _rxStreakStart), _lastAckAdvance) > DetectionTime;
         if (oneWay != OneWay)
         {
             OneWay = oneWay;

@@ -70,11 +70,23 @@ public static class AgentProcess
 
         var duration = Stopwatch.GetElapsedTime(started);
 
-        // Output already written is in the pipes; children that kept the pipes open get a short drain, then the
-        // pipes are closed (they see EPIPE from then on).
-        readCts.CancelAfter(options.OutputDrain);
+        // Output already written is in the pipes. Children that kept the pipes open (IPaddr2's background send_arp)
+        // are read while they keep writing, up to the drain time, and the pipes are closed once they fall quiet for
+        // OutputQuiet: waiting for their end of file would delay every start by the whole drain.
         var readers = Task.WhenAll(stdoutCapture.Completion, stderrCapture.Completion);
-        await Task.WhenAny(readers, Task.Delay(options.OutputDrain + TimeSpan.FromSeconds(1), CancellationToken.None)).ConfigureAwait(false);
+        var drainEnd = Stopwatch.GetTimestamp() + (long)(options.OutputDrain.TotalSeconds * Stopwatch.Frequency);
+        while (!readers.IsCompleted && Stopwatch.GetTimestamp() < drainEnd)
+        {
+            var seen = stdoutCapture.Received + stderrCapture.Received;
+            await Task.WhenAny(readers, Task.Delay(options.OutputQuiet, CancellationToken.None)).ConfigureAwait(false);
+            if (stdoutCapture.Received + stderrCapture.Received == seen)
+            {
+                break;
+            }
+        }
+
+        readCts.Cancel();
+        await Task.WhenAny(readers, Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None)).ConfigureAwait(false);
         var (stdout, stdoutCut) = stdoutCapture.Snapshot();
         var (stderr, stderrCut) = stderrCapture.Snapshot();
 

@@ -23,4 +23,10 @@ public sealed record AgentRunnerOptions
     /// pipes (a daemon that did not redirect its output); then the pipes are closed.
     /// </summary>
     public TimeSpan OutputDrain { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// After the agent exits, output pipes still held open by its children are closed once nothing arrived on them
+    /// for this long (or at <see cref="OutputDrain"/> at the latest).
+    /// </summary>
+    public TimeSpan OutputQuiet { get; init; } = TimeSpan.FromMilliseconds(10);
 }

@@ -8,6 +8,7 @@ internal sealed class OutputCapture
     private readonly MemoryStream _kept = new();
     private readonly int _limit;
     private bool _truncated;
+    private long _received;
 
     private OutputCapture(int limit)
     {
@@ -24,6 +25,9 @@ internal sealed class OutputCapture
         capture.Completion = capture.ReadAsync(stream, cancellationToken);
         return capture;
     }
+
+    /// <summary>Bytes read so far, kept or dropped.</summary>
+    public long Received => Interlocked.Read(ref _received);
 
     /// <summary>What was kept so far, decoded as UTF-8, and whether anything was dropped.</summary>
     public (string Text, bool Truncated) Snapshot()
@@ -47,6 +51,7 @@ internal sealed class OutputCapture
                     return;
                 }
 
+                Interlocked.Add(ref _received, n);
                 lock (_kept)
                 {
                     var room = (int)Math.Max(0, _limit - _kept.Length);

@@ -103,6 +103,26 @@ public sealed class LinkStateTests
     }
 
     [Fact]
+    public void A_cut_in_both_directions_after_the_acks_stalled_for_less_than_the_detection_time_is_not_reported_one_way()
+    {
+        var (net, n1, n2) = TestClusters.Pair(TestClusters.TwoNodes(icmp: false));
+        net.Run(TimeSpan.FromSeconds(1));
+        n1.Events.Clear();
+        var detection = n1.Link(1).DetectionTime;
+
+        // n2 stops hearing n1 for half the detection time, so n2's last frames carry a stale ack; then the link is cut
+        // both ways. n1 still received frames after its acks stopped, but for less than the detection time.
+        net.Drops.Add(hop => hop.From == "n1" && hop.To == "n2");
+        net.Run(detection / 2);
+        net.Drops.Add(hop => hop.From == "n2" && hop.To == "n1");
+        net.Run(TimeSpan.FromSeconds(1));
+
+        Assert.DoesNotContain(n1.Events, e => e.Kind == LinkEventKind.OneWay);
+        Assert.Contains(n1.Events, e => e.Kind == LinkEventKind.Link && !e.InService);
+        Assert.Equal(LinkState.OutOfService, n1.Link(1).State);
+    }
+
+    [Fact]
     public void A_peer_that_starts_later_is_not_reported_one_way()
     {
         var cluster = TestClusters.TwoNodes(icmp: false);

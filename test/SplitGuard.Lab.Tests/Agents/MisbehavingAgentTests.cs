@@ -135,11 +135,17 @@ public sealed class MisbehavingAgentTests : IDisposable
     public async Task A_child_left_holding_stdout_does_not_hold_up_the_result_and_is_not_killed()
     {
         var resource = AgentLab.Misbehave("leak", _work, ("start_mode", "leak"));
+        // A long drain cap: the result must come once the pipes fall quiet (IPaddr2's background send_arp holds them
+        // the same way), not when the cap runs out.
+        var runner = new OcfAgentRunner(new AgentRunnerOptions { OcfRoot = AgentLab.TestOcfRoot, OutputDrain = TimeSpan.FromSeconds(4) });
 
-        var result = await _runner.RunAsync(resource, AgentAction.Start, Ample, CancellationToken.None);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var result = await runner.RunAsync(resource, AgentAction.Start, Ample, CancellationToken.None);
+        var total = System.Diagnostics.Stopwatch.GetElapsedTime(started);
 
         AgentLab.AssertStatus(AgentStatus.Ok, result);
         Assert.True(result.Duration < TimeSpan.FromSeconds(5), result.Message);
+        Assert.True(total - result.Duration < TimeSpan.FromSeconds(2), $"the result came {(total - result.Duration).TotalMilliseconds:0} ms after the agent exited (drain cap 4 s)");
         var child = await Remember(AgentLab.ReadPidAsync(resource.Params["pidfile"] + ".child"));
         Assert.True(NativeSignals.IsAlive(child), "a started service's processes survive a successful start");
     }
