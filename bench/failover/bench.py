@@ -62,10 +62,11 @@ class System:
 
 
 class SplitGuardSystem(System):
-    def __init__(self, label, interval, maxloss):
+    def __init__(self, label, interval, maxloss, stop_budget=None):
         self.name = f"SplitGuard {label}"
-        self.interval, self.maxloss = interval, maxloss
-        self.setting = f"interval {interval}, maxloss {maxloss}, udp + icmp link"
+        self.interval, self.maxloss, self.stop_budget = interval, maxloss, stop_budget
+        budget = f", stop_budget {stop_budget}" if stop_budget is not None else ""
+        self.setting = f"interval {interval}, maxloss {maxloss}{budget}, udp + icmp link"
         self.cluster = None
 
     def start(self, run_dir):
@@ -74,7 +75,7 @@ class SplitGuardSystem(System):
         res = [{"name": "vip", "agent": "ocf:heartbeat:IPaddr2", "group": "service",
                 "params": {"ip": self.vip, "cidr_netmask": "24"}, "monitor_interval": 2}]
         self.cluster = SplitGuardCluster(self.lab, NODES, run_dir, self.interval, self.maxloss, res,
-                                         ownership_log=self.own_log)
+                                         ownership_log=self.own_log, stop_budget=self.stop_budget)
         for n in NODES:
             self.cluster.start(n)
 
@@ -315,8 +316,12 @@ def make_systems(names, fast_interval):
     for s in names:
         if s == "sg-default":
             out.append(SplitGuardSystem("default", 0.05, 5))
+        elif s == "sg-robust":
+            # the robust profile of docs/ownership.md
+            out.append(SplitGuardSystem("robust", 0.02, 5, 0.1))
         elif s == "sg-fast":
-            out.append(SplitGuardSystem("fast", fast_interval, 5))
+            # the fast profile of docs/ownership.md (interval adjustable)
+            out.append(SplitGuardSystem("fast", fast_interval, 3, 0.06))
         elif s.startswith("ka-"):
             out.append(KeepalivedSystem(float(s[3:]) if "." in s[3:] else int(s[3:])))
         elif s == "pcmk-default":
@@ -657,7 +662,7 @@ def main():
     ap.add_argument("--work", default=None)
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--systems", default="sg-default,sg-fast,ka-1,ka-0.1,ka-0.05,ka-0.01,pcmk-default,pcmk-300")
+    ap.add_argument("--systems", default="sg-default,sg-robust,sg-fast,ka-1,ka-0.1,ka-0.05,ka-0.01,pcmk-default,pcmk-300")
     ap.add_argument("--cases", default="crash,daemon,linkcut")
     ap.add_argument("--loss", default="10,20,30")
     ap.add_argument("--loss-minutes", type=float, default=1.0)

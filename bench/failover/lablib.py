@@ -281,7 +281,8 @@ class SplitGuardCluster:
     """SplitGuard daemons on the lab's nodes: between every pair one udp link and one icmp link relayed through the
     witness, all at `interval`/`maxloss`; the resources given (a list of Resources entries)."""
 
-    def __init__(self, lab, nodes, work, interval, maxloss, resources, ownership_log=None, label="splitguard"):
+    def __init__(self, lab, nodes, work, interval, maxloss, resources, ownership_log=None, label="splitguard",
+                 stop_budget=None):
         self.lab, self.nodes, self.work = lab, list(nodes), Path(work)
         self.interval, self.maxloss, self.label = interval, maxloss, label
         self.ownership_log = ownership_log
@@ -306,6 +307,8 @@ class SplitGuardCluster:
             "Daemon": {"pid_file": f"{self.work}/{{node}}.pid", "control_socket": f"{self.work}/{{node}}-control.sock"},
             "Resources": resources,
         }
+        if stop_budget is not None:
+            cfg["Ownership"] = {"stop_budget": stop_budget}
         self.config = self.work / "cluster.json"
         self.config.write_text(json.dumps(cfg, indent=1))
 

@@ -10,9 +10,10 @@
 #     --loss-minutes M    minutes per loss level (default 1)
 #     --loss LIST         loss levels in % (default 10,20,30; empty: no loss phase)
 #     --idle-seconds S    idle-cost window (default 60; 0: none)
-#     --systems LIST      from sg-default, sg-fast, ka-1, ka-0.1, ka-0.05, ka-0.01, pcmk-default, pcmk-300
+#     --systems LIST      from sg-default, sg-robust, sg-fast, ka-1, ka-0.1, ka-0.05, ka-0.01, pcmk-default, pcmk-300
 #                         (default all); sg-default is interval 0.05 maxloss 5 (packaging/examples/two-node.json),
-#                         sg-fast interval --fast-interval (default 0.01) maxloss 5
+#                         sg-robust and sg-fast are the profiles of docs/ownership.md: interval 0.02 maxloss 5
+#                         stop_budget 0.1, and interval --fast-interval (default 0.01) maxloss 3 stop_budget 0.06
 #     --cases LIST        from crash, daemon, linkcut (default all)
 #     --fast-interval S   SplitGuard fast profile interval (0.005 .. 0.05)
 #     --out FILE          results file (default bench/failover/results/<UTC time>.md, raw runs beside it as .json)
