@@ -62,17 +62,19 @@ class System:
 
 
 class SplitGuardSystem(System):
-    def __init__(self, label, interval, maxloss, stop_budget=None):
-        self.name = f"SplitGuard {label}"
+    def __init__(self, label, interval, maxloss, stop_budget=None, agent="ocf:heartbeat:IPaddr2"):
+        self.agent = agent
+        short = agent.split(":")[-1]
+        self.name = f"SplitGuard {label}" + ("" if short == "IPaddr2" else f" ({short})")
         self.interval, self.maxloss, self.stop_budget = interval, maxloss, stop_budget
         budget = f", stop_budget {stop_budget}" if stop_budget is not None else ""
-        self.setting = f"interval {interval}, maxloss {maxloss}{budget}, udp + icmp link"
+        self.setting = f"interval {interval}, maxloss {maxloss}{budget}, udp + icmp link, {agent}"
         self.cluster = None
 
     def start(self, run_dir):
         self.own_log = Path(run_dir) / "ownership.log"
         self.own_log.write_text("")
-        res = [{"name": "vip", "agent": "ocf:heartbeat:IPaddr2", "group": "service",
+        res = [{"name": "vip", "agent": self.agent, "group": "service",
                 "params": {"ip": self.vip, "cidr_netmask": "24"}, "monitor_interval": 2}]
         self.cluster = SplitGuardCluster(self.lab, NODES, run_dir, self.interval, self.maxloss, res,
                                          ownership_log=self.own_log, stop_budget=self.stop_budget)
@@ -312,16 +314,21 @@ wait
 
 
 def make_systems(names, fast_interval):
+    # SplitGuard settings: label, interval, maxloss, stop budget (None: the built-in default)
+    sg = {"sg-default": ("default", 0.05, 5, None),           # packaging/examples/two-node.json
+          "sg-robust": ("robust", 0.02, 5, 0.1),              # the profiles of docs/ownership.md
+          "sg-fast": ("fast", fast_interval, 3, 0.06)}
     out = []
     for s in names:
-        if s == "sg-default":
-            out.append(SplitGuardSystem("default", 0.05, 5))
-        elif s == "sg-robust":
-            # the robust profile of docs/ownership.md
-            out.append(SplitGuardSystem("robust", 0.02, 5, 0.1))
-        elif s == "sg-fast":
-            # the fast profile of docs/ownership.md (interval adjustable)
-            out.append(SplitGuardSystem("fast", fast_interval, 3, 0.06))
+        # a name ending in -vip: the same setting with the bundled ocf:splitguard:vip agent instead of IPaddr2
+        base, agent = (s[:-4], "ocf:splitguard:vip") if s.startswith("sg-") and s.endswith("-vip") else (s, "ocf:heartbeat:IPaddr2")
+        custom = re.fullmatch(r"sg-i([0-9.]+)-m([0-9]+)-b([0-9.]+)", base)
+        if base in sg:
+            out.append(SplitGuardSystem(*sg[base], agent=agent))
+        elif custom:
+            # any setting, for tuning: sg-i<interval>-m<maxloss>-b<stop budget>
+            i, m, b = float(custom[1]), int(custom[2]), float(custom[3])
+            out.append(SplitGuardSystem(f"i{i} m{m} b{b}", i, m, b, agent=agent))
         elif s.startswith("ka-"):
             out.append(KeepalivedSystem(float(s[3:]) if "." in s[3:] else int(s[3:])))
         elif s == "pcmk-default":

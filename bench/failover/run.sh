@@ -14,6 +14,8 @@
 #                         (default all); sg-default is interval 0.05 maxloss 5 (packaging/examples/two-node.json),
 #                         sg-robust and sg-fast are the profiles of docs/ownership.md: interval 0.02 maxloss 5
 #                         stop_budget 0.1, and interval --fast-interval (default 0.01) maxloss 3 stop_budget 0.06
+#                         a SplitGuard name ending in -vip (sg-robust-vip) uses ocf:splitguard:vip instead of IPaddr2;
+#                         sg-i<interval>-m<maxloss>-b<stop budget> (sg-i0.01-m6-b0.04) measures any setting
 #     --cases LIST        from crash, daemon, linkcut (default all)
 #     --fast-interval S   SplitGuard fast profile interval (0.005 .. 0.05)
 #     --out FILE          results file (default bench/failover/results/<UTC time>.md, raw runs beside it as .json)

@@ -6,6 +6,12 @@ public sealed record AgentRunnerOptions
     /// <summary>The OCF root (<c>OCF_ROOT</c>): agents are <c>{OcfRoot}/resource.d/PROVIDER/TYPE</c>. Debian's resource-agents installs into /usr/lib/ocf.</summary>
     public string OcfRoot { get; init; } = "/usr/lib/ocf";
 
+    /// <summary>
+    /// The agents that ship with the daemon (<c>ocf/splitguard/vip</c>), next to its assembly: used for
+    /// <c>ocf:splitguard:TYPE</c> when <c>{OcfRoot}/resource.d/splitguard/TYPE</c> does not exist.
+    /// </summary>
+    public string BundledAgents { get; init; } = Path.Combine(AppContext.BaseDirectory, "agents");
+
     /// <summary>Where <c>lsb:NAME</c> scripts are: <c>{InitDirectory}/NAME</c>.</summary>
     public string InitDirectory { get; init; } = "/etc/init.d";
 

@@ -10,6 +10,9 @@ namespace SplitGuard.Daemon.Agents;
 /// </summary>
 public sealed class OcfAgentRunner(AgentRunnerOptions? options = null) : ProcessAgentRunner(options)
 {
+    /// <summary>The provider of the agents bundled with the daemon.</summary>
+    public const string BundledProvider = "splitguard";
+
     /// <inheritdoc />
     public override AgentKind Kind => AgentKind.Ocf;
 
@@ -17,7 +20,19 @@ public sealed class OcfAgentRunner(AgentRunnerOptions? options = null) : Process
     public override string ExecutablePath(ResourceConfig resource)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        return Path.Combine(Options.OcfRoot, "resource.d", resource.Agent.Provider ?? string.Empty, resource.Agent.Name);
+        var provider = resource.Agent.Provider ?? string.Empty;
+        var path = Path.Combine(Options.OcfRoot, "resource.d", provider, resource.Agent.Name);
+        if (provider == BundledProvider && !File.Exists(path))
+        {
+            // SplitGuard's own agents (ocf:splitguard:vip) ship with the daemon; an installed one takes precedence.
+            var bundled = Path.Combine(Options.BundledAgents, "ocf", provider, resource.Agent.Name);
+            if (File.Exists(bundled))
+            {
+                return bundled;
+            }
+        }
+
+        return path;
     }
 
     /// <inheritdoc />
