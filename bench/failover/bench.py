@@ -314,21 +314,26 @@ wait
 
 
 def make_systems(names, fast_interval):
-    # SplitGuard settings: label, interval, maxloss, stop budget (None: the built-in default)
-    sg = {"sg-default": ("default", 0.05, 5, None),           # packaging/examples/two-node.json
-          "sg-robust": ("robust", 0.02, 5, 0.1),              # the profiles of docs/ownership.md
-          "sg-fast": ("fast", fast_interval, 3, 0.06)}
+    # SplitGuard settings: label, interval, maxloss, stop budget (None: the built-in default), agent
+    vip, ipaddr2 = "ocf:splitguard:vip", "ocf:heartbeat:IPaddr2"
+    sg = {"sg-default": ("default", 0.05, 5, None, ipaddr2),     # packaging/examples/two-node.json
+          "sg-robust": ("robust", 0.005, 8, 0.03, vip),          # the profiles of docs/ownership.md
+          "sg-fast": ("fast", fast_interval, 4, 0.02, vip)}
     out = []
     for s in names:
-        # a name ending in -vip: the same setting with the bundled ocf:splitguard:vip agent instead of IPaddr2
-        base, agent = (s[:-4], "ocf:splitguard:vip") if s.startswith("sg-") and s.endswith("-vip") else (s, "ocf:heartbeat:IPaddr2")
+        # a suffix -vip or -ipaddr2 picks the agent of the virtual IP
+        base, agent = s, None
+        for suffix, a in (("-vip", vip), ("-ipaddr2", ipaddr2)):
+            if s.startswith("sg-") and s.endswith(suffix):
+                base, agent = s[:-len(suffix)], a
         custom = re.fullmatch(r"sg-i([0-9.]+)-m([0-9]+)-b([0-9.]+)", base)
         if base in sg:
-            out.append(SplitGuardSystem(*sg[base], agent=agent))
+            label, i, m, b, a = sg[base]
+            out.append(SplitGuardSystem(label, i, m, b, agent=agent or a))
         elif custom:
             # any setting, for tuning: sg-i<interval>-m<maxloss>-b<stop budget>
             i, m, b = float(custom[1]), int(custom[2]), float(custom[3])
-            out.append(SplitGuardSystem(f"i{i} m{m} b{b}", i, m, b, agent=agent))
+            out.append(SplitGuardSystem(f"i{i} m{m} b{b}", i, m, b, agent=agent or ipaddr2))
         elif s.startswith("ka-"):
             out.append(KeepalivedSystem(float(s[3:]) if "." in s[3:] else int(s[3:])))
         elif s == "pcmk-default":
@@ -674,7 +679,7 @@ def main():
     ap.add_argument("--loss", default="10,20,30")
     ap.add_argument("--loss-minutes", type=float, default=1.0)
     ap.add_argument("--idle-seconds", type=float, default=60)
-    ap.add_argument("--fast-interval", type=float, default=0.01)
+    ap.add_argument("--fast-interval", type=float, default=0.005)
     ap.add_argument("--tail", type=float, default=2.0)
     ap.add_argument("--fault-timeout", type=float, default=20.0)
     ap.add_argument("--start-timeout", type=float, default=40.0)

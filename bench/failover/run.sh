@@ -11,13 +11,13 @@
 #     --loss LIST         loss levels in % (default 10,20,30; empty: no loss phase)
 #     --idle-seconds S    idle-cost window (default 60; 0: none)
 #     --systems LIST      from sg-default, sg-robust, sg-fast, ka-1, ka-0.1, ka-0.05, ka-0.01, pcmk-default, pcmk-300
-#                         (default all); sg-default is interval 0.05 maxloss 5 (packaging/examples/two-node.json),
-#                         sg-robust and sg-fast are the profiles of docs/ownership.md: interval 0.02 maxloss 5
-#                         stop_budget 0.1, and interval --fast-interval (default 0.01) maxloss 3 stop_budget 0.06
-#                         a SplitGuard name ending in -vip (sg-robust-vip) uses ocf:splitguard:vip instead of IPaddr2;
-#                         sg-i<interval>-m<maxloss>-b<stop budget> (sg-i0.01-m6-b0.04) measures any setting
+#                         (default all). sg-default: interval 0.05 maxloss 5, IPaddr2 (packaging/examples/two-node.json);
+#                         sg-robust and sg-fast: the profiles of docs/ownership.md with ocf:splitguard:vip (interval
+#                         0.005 maxloss 8 stop_budget 0.03; interval --fast-interval maxloss 4 stop_budget 0.02).
+#                         A suffix -vip or -ipaddr2 picks the VIP agent (sg-robust-ipaddr2);
+#                         sg-i<interval>-m<maxloss>-b<stop budget> (sg-i0.01-m6-b0.05) measures any setting
 #     --cases LIST        from crash, daemon, linkcut (default all)
-#     --fast-interval S   SplitGuard fast profile interval (0.005 .. 0.05)
+#     --fast-interval S   SplitGuard fast profile interval (default 0.005)
 #     --out FILE          results file (default bench/failover/results/<UTC time>.md, raw runs beside it as .json)
 #     --write-doc         also replace the generated block of docs/performance.md's section
 #                         "Failover against keepalived and Pacemaker"
