@@ -65,7 +65,7 @@ PY
 python3 - "$results" <<'PY'
 import sys, glob, xml.etree.ElementTree as ET
 for path in sorted(glob.glob(sys.argv[1] + "/*.trx")):
-    for r in ET.parse(path).getroot().iter("{*}UnitTestResult"):
+    for r in ET.parse(path).getroot().iterfind(".//{*}UnitTestResult"):
         if r.get("outcome") not in ("Passed", "NotExecuted", "Inconclusive"):
             msg = r.find(".//{*}Message")
             first = (msg.text or "").strip().splitlines()[0][:300] if msg is not None and msg.text else ""

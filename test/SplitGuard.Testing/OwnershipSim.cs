@@ -9,10 +9,14 @@ namespace SplitGuard.Testing;
 public sealed class OwnershipSim
 {
     private readonly HashSet<(string From, string To)> _blocked = [];
+    private readonly HashSet<SimNode> _crashed = [];
+    private readonly Core.Config.ClusterConfig _cluster;
+    private ulong _incarnations;
 
     public OwnershipSim(int seed = 1, double intervalSeconds = 0.02, int maxLoss = 4, double stopBudgetSeconds = 0.05)
     {
         var cluster = TestClusters.TwoNodes(intervalSeconds, maxLoss);
+        _cluster = cluster;
         (Net, N1, N2) = TestClusters.Pair(cluster, seed);
         var interval = TimeSpan.FromSeconds(intervalSeconds);
         var detection = (interval * maxLoss) + Core.Links.LinkMonitor.Slack(interval);
@@ -73,6 +77,42 @@ public sealed class OwnershipSim
         }
     }
 
+    /// <summary>True while <paramref name="node"/> is crashed (see <see cref="Crash"/>).</summary>
+    public bool IsCrashed(SimNode node) => _crashed.Contains(node);
+
+    /// <summary>The node dies with its resources (power loss, kernel panic): silent until <see cref="Restart"/>.</summary>
+    public void Crash(SimNode node)
+    {
+        node.Paused = true;
+        _frozenSince.Remove(node);
+        _crashed.Add(node);
+        OwnerOf(node).Crash();
+    }
+
+    /// <summary>
+    /// The crashed node boots and its daemon starts: a new engine (a higher incarnation, no link history), a new lease
+    /// engine with the term it had stored (DESIGN.md section 4 rule 7), resources stopped; datagrams queued while it
+    /// was down are gone with the old sockets.
+    /// </summary>
+    public void Restart(SimNode node)
+    {
+        var owner = OwnerOf(node);
+        ushort self = node == N1 ? (ushort)1 : (ushort)2;
+        var now = Net.Clock.Now + node.ClockOffset;
+        node.Engine = new Core.Links.HeartbeatEngine([new Core.Links.ClusterMembership(_cluster, self)], TestClusters.Key, (self * 1000UL) + ++_incarnations, now);
+        node.NextTick = now;
+        node.Backlog.Clear();
+        node.InFlight.Clear();
+        owner.Restart(new TwoNodeLease(self, Options, now, owner.Lease.Term));
+        _crashed.Remove(node);
+        node.Paused = false;
+    }
+
+    /// <summary>The node's monotonic clock jumps forward by <paramref name="by"/> (a suspended VM resumes).</summary>
+    public static void Jump(SimNode node, TimeSpan by) => node.ClockOffset += by;
+
+    private SimOwner OwnerOf(SimNode node) => node == N1 ? O1 : O2;
+
     /// <summary>Runs and checks after every 1 ms step.</summary>
     public void Run(TimeSpan duration)
     {
@@ -82,7 +122,7 @@ public sealed class OwnershipSim
             Net.Run(TimeSpan.FromMilliseconds(1));
             foreach (var (node, since) in _frozenSince)
             {
-                (node == N1 ? O1 : O2).GuardCheck(Net.Clock.Now, since, Options.Detection);
+                OwnerOf(node).GuardCheck(Net.Clock.Now + node.ClockOffset, since + node.ClockOffset, Options.Detection);
             }
 
             if (O1.Active && O2.Active)

@@ -5,8 +5,8 @@ namespace SplitGuard.Testing;
 
 /// <summary>
 /// A fake network for engines: UDP between link addresses, and a witness that answers ICMP echo requests to
-/// their source address (as a kernel does). Faults are predicates that drop a datagram; delivery is immediate.
-/// Seeded: the same seed gives the same run.
+/// their source address (as a kernel does). Faults are predicates that drop a datagram, random loss, random delay
+/// (which reorders) and duplication; without delay, delivery is immediate. Seeded: the same seed gives the same run.
 /// </summary>
 public sealed class SimNetwork
 {
@@ -29,6 +29,14 @@ public sealed class SimNetwork
 
     /// <summary>Random loss in [0, 1) applied to every datagram at its final delivery.</summary>
     public double Loss { get; set; }
+
+    /// <summary>Each delivered datagram is delayed by a uniform random time up to this (zero: none); later ones may overtake it.</summary>
+    public TimeSpan MaxDelay { get; set; }
+
+    /// <summary>Probability in [0, 1) that a delivered datagram arrives twice (the copy with its own delay).</summary>
+    public double Duplication { get; set; }
+
+    public long Duplicated { get; private set; }
 
     public long Delivered { get; private set; }
 
@@ -53,20 +61,22 @@ public sealed class SimNetwork
         {
             foreach (var node in _nodes)
             {
+                Arrive(node);
                 if (!node.Paused)
                 {
-                    Drain(node);
-                    if (Clock.Now >= node.NextTick)
+                    var local = Clock.Now + node.ClockOffset;
+                    Drain(node, local);
+                    if (local >= node.NextTick)
                     {
                         var sends = new List<OutgoingFrame>();
-                        node.NextTick = node.Engine.Tick(Clock.Now, sends, node.Events);
+                        node.NextTick = node.Engine.Tick(local, sends, node.Events);
                         foreach (var frame in sends)
                         {
                             Route(node, frame);
                         }
                     }
 
-                    node.Step?.Invoke(Clock.Now);
+                    node.Step?.Invoke(local);
                 }
             }
 
@@ -74,14 +84,34 @@ public sealed class SimNetwork
         }
     }
 
-    private void Drain(SimNode node)
+    private void Drain(SimNode node, TimeSpan local)
     {
         foreach (var (transport, source, data) in node.Backlog)
         {
-            node.Engine.OnDatagram(transport, source, data, Clock.Now, node.Events);
+            node.Engine.OnDatagram(transport, source, data, local, node.Events);
         }
 
         node.Backlog.Clear();
+    }
+
+    /// <summary>Moves delayed datagrams that are due into the node's receive queue, earliest first.</summary>
+    private void Arrive(SimNode node)
+    {
+        if (node.InFlight.Count == 0)
+        {
+            return;
+        }
+
+        node.InFlight.Sort((a, b) => a.Due.CompareTo(b.Due));
+        int due = 0;
+        while (due < node.InFlight.Count && node.InFlight[due].Due <= Clock.Now)
+        {
+            var (_, transport, source, data) = node.InFlight[due];
+            node.Backlog.Add((transport, source, data));
+            due++;
+        }
+
+        node.InFlight.RemoveRange(0, due);
     }
 
     private void Route(SimNode from, OutgoingFrame frame)
@@ -116,7 +146,24 @@ public sealed class SimNetwork
         }
 
         Delivered++;
-        to.Backlog.Add((transport, source, bytes));
+        Enqueue(to, transport, source, bytes);
+        if (Duplication > 0 && _random.NextDouble() < Duplication)
+        {
+            Duplicated++;
+            Enqueue(to, transport, source, bytes);
+        }
+    }
+
+    private void Enqueue(SimNode to, Transport transport, IPAddress source, byte[] bytes)
+    {
+        if (MaxDelay <= TimeSpan.Zero)
+        {
+            to.Backlog.Add((transport, source, bytes));
+            return;
+        }
+
+        var delay = TimeSpan.FromTicks((long)(_random.NextDouble() * MaxDelay.Ticks));
+        to.InFlight.Add((Clock.Now + delay, transport, source, bytes));
     }
 
     /// <summary>Drop rules apply to every hop; random loss only to the final delivery (as an input rule on the receiver would).</summary>

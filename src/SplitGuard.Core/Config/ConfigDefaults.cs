@@ -30,6 +30,9 @@ public static class ConfigDefaults
     /// <summary><c>Daemon.control_socket</c> default.</summary>
     public const string ControlSocket = "/run/splitguard-control.sock";
 
+    /// <summary>SCHED_RR priority of the heartbeat threads (Daemon.realtime_priority); 0: normal scheduling.</summary>
+    public const int RealtimePriority = 50;
+
     /// <summary>The placeholder in paths that the daemon replaces with the local member's Hostname.</summary>
     public const string NodePlaceholder = "{node}";
 

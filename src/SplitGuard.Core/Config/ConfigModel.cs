@@ -86,4 +86,4 @@ public sealed record ApiConfig(string Socket, string? Group)
 public sealed record AuthConfig(string KeyFile);
 
 /// <summary>SplitGuard's <c>Daemon</c> object: files of the running daemon.</summary>
-public sealed record DaemonConfig(string PidFile, string ControlSocket, string? ControlGroup);
+public sealed record DaemonConfig(string PidFile, string ControlSocket, string? ControlGroup, int RealtimePriority = ConfigDefaults.RealtimePriority);

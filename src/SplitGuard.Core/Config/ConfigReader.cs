@@ -12,7 +12,7 @@ internal sealed partial class ConfigReader
     internal static readonly IReadOnlyList<string> LoggingKeys = ["level", "logfile", "max_file_size", "no_of_file"];
     internal static readonly IReadOnlyList<string> ApiKeys = ["socket", "group", "events_socket"];
     internal static readonly IReadOnlyList<string> AuthKeys = ["key_file"];
-    internal static readonly IReadOnlyList<string> DaemonKeys = ["pid_file", "control_socket", "control_group"];
+    internal static readonly IReadOnlyList<string> DaemonKeys = ["pid_file", "control_socket", "control_group", "realtime_priority"];
     internal static readonly IReadOnlyList<string> OwnershipKeys = ["stop_budget", "gateways", "gateway_interval", "gateway_maxloss"];
 
     private readonly List<ConfigError> _errors = [];
@@ -259,8 +259,9 @@ internal sealed partial class ConfigReader
         var pidFile = ConfigDefaults.PidFile;
         var controlSocket = ConfigDefaults.ControlSocket;
         string? controlGroup = null;
+        var realtime = ConfigDefaults.RealtimePriority;
         if (root.Get("Daemon") is { } property
-            && ObjectView.Open(this, property.Value, root.PathOf("Daemon"), "the Daemon object ({\"pid_file\": ..., \"control_socket\": ..., \"control_group\": ...})", DaemonKeys) is { } daemon)
+            && ObjectView.Open(this, property.Value, root.PathOf("Daemon"), "the Daemon object ({\"pid_file\": ..., \"control_socket\": ..., \"control_group\": ..., \"realtime_priority\": ...})", DaemonKeys) is { } daemon)
         {
             if (daemon.Get("pid_file") is { } p)
             {
@@ -276,8 +277,13 @@ internal sealed partial class ConfigReader
             {
                 controlGroup = ReadGroup(g.Value, daemon.PathOf("control_group"));
             }
+
+            if (daemon.Get("realtime_priority") is { } r)
+            {
+                realtime = ReadInt(r.Value, daemon.PathOf("realtime_priority"), 0, 99, "the SCHED_RR priority of the heartbeat threads (0: normal scheduling)") ?? realtime;
+            }
         }
 
-        return new DaemonConfig(pidFile, controlSocket, controlGroup);
+        return new DaemonConfig(pidFile, controlSocket, controlGroup, realtime);
     }
 }

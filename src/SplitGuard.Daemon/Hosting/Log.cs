@@ -23,6 +23,12 @@ internal static partial class Log
     [LoggerMessage(1004, LogLevel.Critical, "event loop failed; stopping the daemon")]
     public static partial void LoopFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(1005, LogLevel.Information, "heartbeat threads run under SCHED_RR at priority {Priority} (Daemon.realtime_priority)")]
+    public static partial void Realtime(ILogger logger, int priority);
+
+    [LoggerMessage(1006, LogLevel.Warning, "heartbeat threads keep normal scheduling: {Reason}; a CPU hog may delay heartbeats (run as root or grant CAP_SYS_NICE, or set Daemon.realtime_priority to 0 to silence this)")]
+    public static partial void NoRealtime(ILogger logger, string reason);
+
     [LoggerMessage(1100, LogLevel.Warning, "cluster {Cluster} node {Peer} link {Link} ({Type}) OUT OF SERVICE: {Detail}")]
     public static partial void LinkDown(ILogger logger, ushort cluster, ushort peer, ushort link, string type, string detail);
 

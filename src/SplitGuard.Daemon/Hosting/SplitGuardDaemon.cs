@@ -148,6 +148,17 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
             _events = new EventStreamServer(eventsPath, _settings.Config.Api.Group, this, _log);
         }
 
+        // The event loop (this thread) and the receive threads carry the heartbeats: real-time scheduling for them.
+        Realtime.Configure(_settings.Config.Daemon.RealtimePriority);
+        if (Realtime.EnterCurrentThread() is { } noRealtime)
+        {
+            Log.NoRealtime(_log, noRealtime);
+        }
+        else if (Realtime.Priority > 0)
+        {
+            Log.Realtime(_log, Realtime.Priority);
+        }
+
         _udp.Start();
         _icmp?.Start();
         _control.Start();

@@ -105,6 +105,7 @@ public sealed class IcmpTransport : IDisposable
 
     private void ReceiveLoop()
     {
+        Hosting.Realtime.EnterCurrentThread();
         var buffer = new byte[4096];
         var from = new SocketAddress(AddressFamily.InterNetwork);
         var addresses = new AddressCache();

@@ -67,6 +67,7 @@ public sealed class UdpTransport : IDisposable
 
     private void ReceiveLoop(Socket socket)
     {
+        Hosting.Realtime.EnterCurrentThread();
         var buffer = new byte[2048];
         var from = new SocketAddress(AddressFamily.InterNetwork);
         var addresses = new AddressCache();

@@ -73,6 +73,20 @@ public sealed class ConfigLoaderTests
         Assert.Equal(new ApiConfig("/run/sg/{node}.sock", "splitguard"), cfg.Api);
         Assert.Equal(new AuthConfig("/etc/sg/{node}.key"), cfg.Auth);
         Assert.Equal(new DaemonConfig("/run/sg/{node}.pid", "/run/sg/{node}-ctl.sock", "wheel"), cfg.Daemon);
+        Assert.Equal(50, cfg.Daemon.RealtimePriority);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(99)]
+    public void RealtimePriorityIsRead(int priority)
+    {
+        var json = ConfigText.Minimal.ReplaceOnce("\"Cluster\"", $$"""
+            "Daemon": {"realtime_priority": {{priority}}},
+            "Cluster"
+            """);
+
+        Assert.Equal(priority, ConfigText.Valid(json).Daemon.RealtimePriority);
     }
 
     [Fact]

@@ -7,9 +7,11 @@ namespace SplitGuard.Core.Tests.Placement;
 
 /// <summary>
 /// Seeded fault schedules over the pure Core (FAULTS.md F24, in-process layer): partitions and one-way cuts (random
-/// reachability matrices), random loss, duplication-free delivery, freezes of either node (its guard stops its
-/// resources), and crashes with restart. After every 1 ms step: never two active owners. After healing: one owner
-/// within the stated bound. A failing seed is printed; set SPLITGUARD_SEED to replay one seed exactly.
+/// reachability matrices), random loss, random delay up to one interval (which reorders), duplication, freezes of
+/// either node (its guard stops its resources), forward jumps of a node's monotonic clock, and crashes of a node with
+/// its resources followed by a restart (new incarnation, stored term). After every 1 ms step: never two active
+/// owners. After healing: one owner within the stated bound. A failing seed is printed; set SPLITGUARD_SEED to
+/// replay one seed exactly.
 /// </summary>
 public sealed class RandomScheduleTests(ITestOutputHelper output)
 {
@@ -69,7 +71,8 @@ public sealed class RandomScheduleTests(ITestOutputHelper output)
         while (sim.Net.Clock.Now < end)
         {
             faults++;
-            switch (random.Next(5))
+            var node = random.Next(2) == 0 ? sim.N1 : sim.N2;
+            switch (random.Next(9))
             {
                 case 0 or 1:
                     int matrix = random.Next(64);
@@ -79,17 +82,33 @@ public sealed class RandomScheduleTests(ITestOutputHelper output)
                 case 2:
                     sim.Net.Loss = random.NextDouble() * 0.3;
                     break;
-                case 3:
-                    var node = random.Next(2) == 0 ? sim.N1 : sim.N2;
+                case 3 when !sim.IsCrashed(node):
                     sim.Pause(node, !node.Paused);
+                    break;
+                case 4:
+                    sim.Net.MaxDelay = random.Next(2) == 0 ? TimeSpan.Zero : sim.Options.Interval * random.NextDouble();
+                    sim.Net.Duplication = random.Next(2) == 0 ? 0 : random.NextDouble() * 0.3;
+                    break;
+                case 5 when !node.Paused:
+                    var jump = TimeSpan.FromMilliseconds(random.Next(5, 500));
+                    OwnershipSim.Jump(node, jump);
+                    trace?.Add($"{node.Name} clock jumps {jump.TotalMilliseconds:0} ms");
+                    break;
+                case 6 when sim.IsCrashed(node):
+                    sim.Restart(node);
+                    break;
+                case 6 when !node.Paused:
+                    sim.Crash(node);
                     break;
                 default:
                     sim.SetReachability(0);
                     sim.Net.Loss = 0;
+                    sim.Net.MaxDelay = TimeSpan.Zero;
+                    sim.Net.Duplication = 0;
                     break;
             }
 
-            trace?.Add($"{sim.Net.Clock.Now.TotalMilliseconds:0} FAULT {faults}: matrix/loss/pause -> n1 paused={sim.N1.Paused} n2 paused={sim.N2.Paused} loss={sim.Net.Loss:0.00}");
+            trace?.Add($"{sim.Net.Clock.Now.TotalMilliseconds:0} FAULT {faults}: n1 paused={sim.N1.Paused} crashed={sim.IsCrashed(sim.N1)} n2 paused={sim.N2.Paused} crashed={sim.IsCrashed(sim.N2)} loss={sim.Net.Loss:0.00} delay<={sim.Net.MaxDelay.TotalMilliseconds:0} ms dup={sim.Net.Duplication:0.00}");
             sim.Run(TimeSpan.FromMilliseconds(random.Next(20, 400)));
             if (sim.PossibleOverlapSteps > 0)
             {
@@ -99,8 +118,20 @@ public sealed class RandomScheduleTests(ITestOutputHelper output)
 
         sim.SetReachability(0);
         sim.Net.Loss = 0;
-        sim.Pause(sim.N1, false);
-        sim.Pause(sim.N2, false);
+        sim.Net.MaxDelay = TimeSpan.Zero;
+        sim.Net.Duplication = 0;
+        foreach (var node in new[] { sim.N1, sim.N2 })
+        {
+            if (sim.IsCrashed(node))
+            {
+                sim.Restart(node);
+            }
+            else
+            {
+                sim.Pause(node, false);
+            }
+        }
+
         sim.Run(Converge);
         if (sim.PossibleOverlapSteps > 0)
         {
