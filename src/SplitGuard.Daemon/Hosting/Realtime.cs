@@ -16,7 +16,6 @@ public static partial class Realtime
     private const int SchedResetOnFork = 0x40000000;
 
     private static int _priority;
-    private static string? _problem;
 
     [StructLayout(LayoutKind.Sequential)]
     private struct SchedParam
@@ -29,9 +28,6 @@ public static partial class Realtime
 
     /// <summary>The priority asked for (Daemon.realtime_priority; 0: normal scheduling).</summary>
     public static int Priority => _priority;
-
-    /// <summary>Why the first thread could not enter the class, or null (not tried, or it worked).</summary>
-    public static string? Problem => _problem;
 
     /// <summary>Sets the priority the heartbeat threads ask for; call before starting them.</summary>
     public static void Configure(int priority) => _priority = priority;
@@ -53,8 +49,6 @@ public static partial class Realtime
             return null;
         }
 
-        var problem = $"sched_setscheduler(SCHED_RR, {_priority}) failed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}";
-        Interlocked.CompareExchange(ref _problem, problem, null);
-        return problem;
+        return $"sched_setscheduler(SCHED_RR, {_priority}) failed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}";
     }
 }
