@@ -36,8 +36,6 @@ public sealed class SimNetwork
     /// <summary>Probability in [0, 1) that a delivered datagram arrives twice (the copy with its own delay).</summary>
     public double Duplication { get; set; }
 
-    public long Duplicated { get; private set; }
-
     public long Delivered { get; private set; }
 
     public long Dropped { get; private set; }
@@ -149,7 +147,6 @@ public sealed class SimNetwork
         Enqueue(to, transport, source, bytes);
         if (Duplication > 0 && _random.NextDouble() < Duplication)
         {
-            Duplicated++;
             Enqueue(to, transport, source, bytes);
         }
     }
