@@ -14,6 +14,8 @@ public sealed class MajoritySim
 {
     private readonly HashSet<(string From, string To)> _blocked = [];
     private readonly Dictionary<ushort, int> _priorities;
+    private readonly ClusterConfig _cluster;
+    private ulong _incarnations;
     private readonly Dictionary<SimNode, TimeSpan> _frozenSince = [];
 
     public MajoritySim(int nodes = 3, int seed = 1, double intervalSeconds = 0.02, int maxLoss = 4, double stopBudgetSeconds = 0.05)
@@ -31,6 +33,7 @@ public sealed class MajoritySim
         }
 
         var cluster = new ClusterConfig(1, members, links);
+        _cluster = cluster;
         var clock = new FakeClock(seed);
         Net = new SimNetwork(clock, seed);
         var detection = (interval * maxLoss) + LinkMonitor.Slack(interval);
@@ -127,6 +130,25 @@ public sealed class MajoritySim
     {
         Owners[index].Restart(NewLease((ushort)(index + 1)));
         Nodes[index].Backlog.Clear();
+        Nodes[index].Paused = false;
+    }
+
+    /// <summary>`splitguard stop --leave-running` on node <paramref name="index"/> (see <see cref="SimOwner.LeaveInMaintenance"/>).</summary>
+    public void LeaveInMaintenance(int index) => Owners[index].LeaveInMaintenance(Net.Clock.Now);
+
+    /// <summary>
+    /// Node <paramref name="index"/>'s daemon alone restarts while its resources run on: a lease engine with the stored
+    /// term; it probes for <paramref name="probeFor"/> (status PROGRESS) before deciding.
+    /// </summary>
+    public void RestartDaemon(int index, TimeSpan probeFor)
+    {
+        var lease = new MajorityLease((ushort)(index + 1), _priorities, Options, Net.Clock.Now, Owners[index].Lease.Term);
+        Nodes[index].Engine = new HeartbeatEngine([new ClusterMembership(_cluster, (ushort)(index + 1))], TestClusters.Key, (ulong)((index + 1) * 1000) + ++_incarnations, Net.Clock.Now);
+        Owners[index].Relaunch(lease, Net.Clock.Now, probeFor);
+        Nodes[index].NextTick = Net.Clock.Now;
+        Nodes[index].InFlight.Clear();
+        Nodes[index].Backlog.Clear();
+        _frozenSince.Remove(Nodes[index]);
         Nodes[index].Paused = false;
     }
 

@@ -108,6 +108,33 @@ public sealed class OwnershipSim
         node.Paused = false;
     }
 
+    /// <summary>
+    /// The node's daemon alone restarts (back from maintenance, or a quick restart) while its resources run on: a new
+    /// engine and a lease engine with the stored term; it probes for <paramref name="probeFor"/> before deciding.
+    /// </summary>
+    public void RestartDaemon(SimNode node, TimeSpan probeFor)
+    {
+        var owner = OwnerOf(node);
+        ushort self = node == N1 ? (ushort)1 : (ushort)2;
+        var now = Net.Clock.Now + node.ClockOffset;
+        node.Engine = new Core.Links.HeartbeatEngine([new Core.Links.ClusterMembership(_cluster, self)], TestClusters.Key, (self * 1000UL) + ++_incarnations, now);
+        node.NextTick = now;
+        node.Backlog.Clear();
+        node.InFlight.Clear();
+        owner.Relaunch(new TwoNodeLease(self, Options, now, owner.Lease.Term), now, probeFor);
+        _frozenSince.Remove(node);
+        node.Paused = false;
+    }
+
+    /// <summary>`splitguard stop --leave-running` on <paramref name="node"/> (see <see cref="SimOwner.LeaveInMaintenance"/>).</summary>
+    public void LeaveInMaintenance(SimNode node) => OwnerOf(node).LeaveInMaintenance(Net.Clock.Now + node.ClockOffset);
+
+    /// <summary>True while <paramref name="node"/>'s daemon is gone (left in maintenance, or stopped); see <see cref="RestartDaemon"/>.</summary>
+    public bool IsAway(SimNode node) => OwnerOf(node).Away;
+
+    /// <summary>True while <paramref name="node"/>'s daemon is on its way out (see <see cref="SimOwner.Departing"/>).</summary>
+    public bool IsDeparting(SimNode node) => OwnerOf(node).Departing;
+
     /// <summary>The node's monotonic clock jumps forward by <paramref name="by"/> (a suspended VM resumes).</summary>
     public static void Jump(SimNode node, TimeSpan by) => node.ClockOffset += by;
 

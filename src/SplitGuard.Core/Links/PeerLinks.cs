@@ -126,13 +126,16 @@ public sealed class PeerLinks
 
     /// <summary>
     /// True when this peer, heard within <paramref name="window"/> before <paramref name="now"/>, says it holds the lease of
-    /// <paramref name="term"/>: the condition under which this node acknowledges it.
+    /// <paramref name="term"/>, or says PROGRESS naming nobody in that term (its daemon restarted and probes what runs
+    /// there): the condition under which this node, which names it holder, acknowledges it. The restarted holder resumes
+    /// its lease only on such an acknowledgement, the same evidence a renewal needs.
     /// </summary>
     public bool ClaimsLease(uint term, TimeSpan now, TimeSpan window)
     {
         foreach (var link in Links)
         {
-            if (link.LastReceived is { } at && now - at <= window && link.PeerLeaseTerm == term && link.PeerLeaseHolder == Member.Id)
+            if (link.LastReceived is { } at && now - at <= window && link.PeerLeaseTerm == term
+                && (link.PeerLeaseHolder == Member.Id || (link.PeerLeaseHolder == 0 && link.PeerStatus == Protocol.Heartbeat.NodeStatus.Progress)))
             {
                 return true;
             }

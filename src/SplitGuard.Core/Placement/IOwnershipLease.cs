@@ -28,6 +28,12 @@ public interface IOwnershipLease
     /// <summary>True when this node is willing to own (ONLINE); false in standby, offline or panic.</summary>
     bool Eligible { get; set; }
 
+    /// <summary>
+    /// True while the daemon, just started with its resources found running, waits for the acknowledgement that lets it
+    /// resume the lease it held: it says PROGRESS meanwhile, as while probing.
+    /// </summary>
+    bool Resuming { get; }
+
     /// <summary>Decides at <paramref name="now"/> from what this node observes of every peer.</summary>
     OwnershipDecision Decide(TimeSpan now, IReadOnlyList<PeerObservation> peers, bool resourcesActive, TimeSpan? lastStall);
 }

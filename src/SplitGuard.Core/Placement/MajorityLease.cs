@@ -36,7 +36,7 @@ public sealed class MajorityLease : IOwnershipLease
     private TimeSpan? _noHolderSince;
     private TimeSpan? _majorityAt;
     private bool _startCleared;
-    private bool _fresh = true;
+    private readonly ResumeWindow _resume;
 
     /// <param name="self">This node's id.</param>
     /// <param name="priorities">Every member's id and priority, this node included.</param>
@@ -58,6 +58,7 @@ public sealed class MajorityLease : IOwnershipLease
         _noHolderSince = now;
         Term = persistedTerm;
         _votedTerm = persistedTerm;
+        _resume = new ResumeWindow(options.Detection);
     }
 
     public ushort Self => _self;
@@ -71,6 +72,9 @@ public sealed class MajorityLease : IOwnershipLease
     public LeaseOptions Options => _options;
 
     public bool Eligible { get; set; } = true;
+
+    /// <inheritdoc/>
+    public bool Resuming => _resume.Waiting;
 
     /// <summary>Votes needed: more than half of the members.</summary>
     public int Majority => (_members / 2) + 1;
@@ -89,21 +93,37 @@ public sealed class MajorityLease : IOwnershipLease
             return DecideAsHolder(now, peers, resourcesActive, lastStall);
         }
 
-        bool first = _fresh && Eligible;
-        _fresh &= !Eligible;
-        if (first && Holder == 0 && resourcesActive && Term > 0 && Term == _votedTerm
-            && peers.Count(p => p.Heard && p.PeerTerm == Term && p.PeerHolder == _self && !p.PeerRunning) + 1 >= Majority)
+        bool resumeOpen = _resume.Open(now, Eligible);
+        if (resumeOpen && Holder == 0 && resourcesActive && Term > 0 && Term == _votedTerm
+            && !peers.Any(p => p.Heard && p.PeerRunning))
         {
-            // Only in the first decision after the daemon started (resources probed): back from maintenance (or a quick
-            // restart), a majority still names this node holder of the stored term and the resources run here: resume
-            // the lease (its start clearance holds: nobody else ran them).
-            Holder = _self;
-            _lastEvidence = now;
-            _majorityAt = now - _options.Lease - (_options.Interval * 2);
-            _startCleared = true;
-            return new OwnershipDecision(true, Term, Holder, $"resumed term {Term}: a majority still names this node holder and the resources run here");
+            // Back from maintenance (or a quick restart), the resources found running here by the probe: resume the
+            // lease if a majority still names this node holder of the stored term and acknowledges it (heard this
+            // daemon within the ack window), from those acknowledgements as a renewal (its start clearance holds:
+            // nobody else ran them). Wait for the acknowledgements within the window while a majority names it.
+            var named = peers.Where(p => p.Heard && p.PeerTerm == Term && p.PeerHolder == _self).ToList();
+            var acks = named.Where(p => p.AcksLease && p.LastHeard is not null).Select(p => p.LastHeard!.Value).OrderDescending().ToList();
+            if (acks.Count + 1 >= Majority)
+            {
+                _resume.Close();
+                Holder = _self;
+                _lastEvidence = acks[Majority - 2];
+                _majorityAt = now - _options.Lease - (_options.Interval * 2);
+                _startCleared = true;
+                return new OwnershipDecision(true, Term, Holder, $"resumed term {Term}: a majority still names this node holder, acknowledges it, and the resources run here");
+            }
+
+            if (named.Count + 1 >= Majority || peers.Count(p => p.Heard) + 1 < Majority)
+            {
+                _resume.Wait();
+                return new OwnershipDecision(false, Term, Holder, $"back with the resources running: waiting for a majority to acknowledge, to resume term {Term}");
+            }
         }
 
+        if (resumeOpen)
+        {
+            _resume.Close();
+        }
         if (!HolderAlive(peers))
         {
             // The holder this node supported is gone (silent, released, or moved on): it names nobody now (its vote in
@@ -248,7 +268,12 @@ public sealed class MajorityLease : IOwnershipLease
             if (p.Peer == Holder)
             {
                 // A holder that left in maintenance keeps its lease while silent: its resources run without its daemon.
-                return p.PeerTerm == Term && p.PeerHolder == Holder && (p.Heard || p.PeerMaintenance);
+                // Restarted, it says PROGRESS and names nobody (its first frames may not even carry its stored term yet)
+                // until its probe has said what runs there.
+                // (Silent, the observation carries no term: the last frame's maintenance flag is what there is.)
+                return p.Heard
+                    ? (p.PeerTerm == Term && p.PeerHolder == Holder) || (p.PeerStatus == NodeStatus.Progress && p.PeerHolder == 0 && p.PeerTerm <= Term)
+                    : p.PeerMaintenance;
             }
         }
 

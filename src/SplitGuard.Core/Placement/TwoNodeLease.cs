@@ -21,7 +21,7 @@ public sealed class TwoNodeLease : IOwnershipLease
     private readonly TimeSpan _started;
     private TimeSpan _lastEvidence;
     private bool _startCleared;
-    private bool _fresh = true;
+    private readonly ResumeWindow _resume;
 
     public TwoNodeLease(ushort self, LeaseOptions options, TimeSpan now, uint persistedTerm = 0)
     {
@@ -29,6 +29,7 @@ public sealed class TwoNodeLease : IOwnershipLease
         _options = options;
         _started = now;
         Term = persistedTerm;
+        _resume = new ResumeWindow(options.Detection);
     }
 
     public LeaseOptions Options => _options;
@@ -51,6 +52,9 @@ public sealed class TwoNodeLease : IOwnershipLease
     public TimeSpan TakeoverAfter => _options.TakeoverAfter;
 
     /// <inheritdoc/>
+    public bool Resuming => _resume.Waiting;
+
+    /// <inheritdoc/>
     public OwnershipDecision Decide(TimeSpan now, IReadOnlyList<PeerObservation> peers, bool resourcesActive, TimeSpan? lastStall) =>
         peers.Count == 1 ? Decide(now, peers[0], resourcesActive, lastStall) : throw new ArgumentException($"a two-node lease observes one peer, got {peers.Count}", nameof(peers));
 
@@ -59,20 +63,36 @@ public sealed class TwoNodeLease : IOwnershipLease
     /// frames that may have waited in its queues during the stall, no longer renew the lease (the node doubts itself).</param>
     public OwnershipDecision Decide(TimeSpan now, in PeerObservation peer, bool resourcesActive, TimeSpan? lastStall = null)
     {
-        bool first = _fresh && Eligible;
-        _fresh &= !Eligible;
-        if (first && Holder == 0 && resourcesActive && peer.Heard && peer.PeerTerm == Term && Term > 0 && peer.PeerHolder == _self && !peer.PeerRunning)
+        bool resumeOpen = _resume.Open(now, Eligible);
+        if (resumeOpen && Holder == 0 && resourcesActive && Term > 0)
         {
-            // Only in the first decision after the daemon started (its resources probed): back from maintenance (or a
-            // quick restart), the peer still names this node holder of the stored term and runs nothing, and the
-            // resources run here: resume the lease instead of stopping and restarting them. Later, a holder that lost
-            // its lease must never take it back this way (the peer's takeover clock is running).
-            Holder = _self;
-            _lastEvidence = now;
-            _startCleared = true;
-            return new OwnershipDecision(true, Term, Holder, $"resumed term {Term}: node {peer.Peer} still names this node holder and the resources run here");
+            // Back from maintenance (or a quick restart), the resources found running here by the probe: the peer still
+            // names this node holder of the stored term and runs nothing. Resume the lease instead of stopping and
+            // restarting them, but only on the peer's acknowledgement (it heard this daemon within its ack window: its
+            // takeover clock is not running), from the time it arrived, as a renewal. Without it (the peer does not
+            // hear this node) the window closes and the resources stop. A holder that lost its lease later never takes
+            // it back this way: the window is open only once, right after the start.
+            bool named = peer.PeerTerm == Term && peer.PeerHolder == _self && !peer.PeerRunning;
+            if (named && peer.Heard && peer.AcksLease && peer.LastHeard is { } acked)
+            {
+                _resume.Close();
+                Holder = _self;
+                _lastEvidence = acked;
+                _startCleared = true;
+                return new OwnershipDecision(true, Term, Holder, $"resumed term {Term}: node {peer.Peer} still names this node holder, acknowledges it, and the resources run here");
+            }
+
+            if (named || !peer.Heard)
+            {
+                _resume.Wait();
+                return new OwnershipDecision(false, Term, Holder, $"back with the resources running: waiting for node {peer.Peer} to acknowledge, to resume term {Term}");
+            }
         }
 
+        if (resumeOpen)
+        {
+            _resume.Close();
+        }
         AdoptPeerView(peer);
 
         if (Holder == _self)
@@ -205,9 +225,11 @@ public sealed class TwoNodeLease : IOwnershipLease
         {
             Holder = Holder == 0 || !WinsTie(peer.Peer) ? peer.PeerHolder : Holder;
         }
-        else if (peer.PeerHolder == 0 && Holder == peer.Peer)
+        else if (peer.PeerHolder == 0 && Holder == peer.Peer && peer.PeerStatus != NodeStatus.Progress)
         {
-            Holder = 0; // the peer released its lease
+            // The peer released its lease. Not while it says PROGRESS: a daemon that has just started names nobody
+            // until its probe has said what runs there (back from maintenance, its resources still run).
+            Holder = 0;
         }
     }
 

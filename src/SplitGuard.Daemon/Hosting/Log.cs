@@ -76,4 +76,10 @@ internal static partial class Log
 
     [LoggerMessage(1403, LogLevel.Warning, "leaving in maintenance (stop --leave-running): the resources stay running without the daemon; the peers hold off until it is back")]
     public static partial void LeavingInMaintenance(ILogger logger);
+
+    [LoggerMessage(1404, LogLevel.Information, "maintenance: the peers acknowledged frames carrying the maintenance flag after {Ms:0} ms; leaving")]
+    public static partial void MaintenanceConfirmed(ILogger logger, double ms);
+
+    [LoggerMessage(1405, LogLevel.Error, "maintenance: no proof within {Ms:0} ms that the peers saw the maintenance flag (a peer that missed it would take over): stopping the resources instead of leaving them running")]
+    public static partial void MaintenanceUnconfirmed(ILogger logger, double ms);
 }

@@ -89,6 +89,10 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
             _lease = _leasePeers.Length == 1
                 ? new TwoNodeLease(membership.LocalNode, options, Now(), _persistedTerm)
                 : new MajorityLease(membership.LocalNode, first.Members.ToDictionary(m => m.Id, m => m.Priority), options, Now(), _persistedTerm);
+            // From the first frame on, until the probe has said what runs here: PROGRESS, the stored term, no holder
+            // (peers keep a restarted holder's lease meanwhile; an ONLINE frame naming nobody would read as a release).
+            _engine.Status = Protocol.Heartbeat.NodeStatus.Progress;
+            _engine.SetLease(_leaseCluster, _persistedTerm, 0, false, options.AckWindow);
             _leaseTick = links.Min(l => l.Config.Interval) / 2;
             if (settings.Config.Ownership.Gateways.Count > 0)
             {
@@ -172,6 +176,8 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
         using var registration = stop.Register(() => _wake.Set());
         bool stopping = false;
         TimeSpan? leaveAt = null;
+        TimeSpan? maintenanceSince = null;
+        TimeSpan? maintenanceConfirmed = null;
         try
         {
             while (true)
@@ -187,16 +193,38 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
                     }
                 }
 
-                if (stopping)
+                if (stopping && _leaveRunning && _resources is not null && _resources.Active)
                 {
-                    // Leaving in maintenance: heartbeat a few more intervals with the maintenance flag, then go.
-                    if (_resources is null || !_resources.Active || _leaveRunning)
+                    // Leaving in maintenance: heartbeat with the maintenance flag until the peers surely have it (their
+                    // acknowledgements prove it), a little longer, then go. Without that proof in time, the resources
+                    // are stopped as in a normal stop: a peer that missed the flag would take them over.
+                    var at = Now();
+                    var lease = _lease!;
+                    maintenanceSince ??= at;
+                    if (maintenanceConfirmed is null && MaintenanceLeave.Confirmed(lease.Self, maintenanceSince.Value, _observations, lease.Options))
                     {
-                        leaveAt ??= Now() + (_leaseTick * 10);
-                        if (Now() >= leaveAt)
-                        {
-                            break;
-                        }
+                        maintenanceConfirmed = at;
+                        Log.MaintenanceConfirmed(_log, (at - maintenanceSince.Value).TotalMilliseconds);
+                    }
+
+                    if (maintenanceConfirmed is { } confirmed && at - confirmed >= MaintenanceLeave.Linger(lease.Options))
+                    {
+                        break;
+                    }
+
+                    if (maintenanceConfirmed is null && at - maintenanceSince.Value >= MaintenanceLeave.Patience(lease.Options))
+                    {
+                        Log.MaintenanceUnconfirmed(_log, MaintenanceLeave.Patience(lease.Options).TotalMilliseconds);
+                        _leaveRunning = false;
+                    }
+                }
+                else if (stopping)
+                {
+                    // Nothing runs here (any more): heartbeat a few more intervals (OFFLINE), then go.
+                    leaveAt ??= Now() + (_leaseTick * 10);
+                    if (Now() >= leaveAt)
+                    {
+                        break;
                     }
                 }
 
@@ -339,10 +367,6 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
 
         // Until the probe at start has said what runs here, claim nothing (resources found running may be resumed).
         _lease!.Eligible = !_resources.Probing && !leaving && !_operatorIneligible && panic is null && !needsMove && _moveAwayUntil is null && _termError is null && !_gatewayGiveUp;
-        _engine.Status = leaving ? Protocol.Heartbeat.NodeStatus.Offline
-            : _operatorIneligible ? _operatorStatus
-            : !_lease.Eligible ? Protocol.Heartbeat.NodeStatus.Standby
-            : Protocol.Heartbeat.NodeStatus.Online;
         for (int i = 0; i < _leasePeers.Length; i++)
         {
             _observations[i] = _engine.Peer(_leaseCluster, _leasePeers[i]).Observe(now);
@@ -350,8 +374,13 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
 
         bool active = _resources.Active;
         var decision = _lease.Decide(now, _observations, active, _engine.LastStall);
+        _engine.Status = leaving ? Protocol.Heartbeat.NodeStatus.Offline
+            : _operatorIneligible ? _operatorStatus
+            : _resources.Probing || _lease.Resuming ? Protocol.Heartbeat.NodeStatus.Progress // peers keep a restarted holder's lease meanwhile
+            : !_lease.Eligible ? Protocol.Heartbeat.NodeStatus.Standby
+            : Protocol.Heartbeat.NodeStatus.Online;
         PersistTerm(decision.Term);
-        _engine.SetLease(_leaseCluster, decision.Term, decision.Holder, active, _lease.Options.AckWindow, _gatewayLost, stopping && _leaveRunning);
+        _engine.SetLease(_leaseCluster, decision.Term, decision.Holder, active, _lease.Options.AckWindow, _gatewayLost, stopping && _leaveRunning && active);
         if (decision.Run != _decision.Run || decision.Holder != _decision.Holder || decision.Term != _decision.Term)
         {
             _log.LogInformation("ownership: {Verdict}, term {Term}, holder {Holder}: {Reason}",
@@ -359,8 +388,9 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
         }
 
         _decision = decision;
-        if (!_resources.Probing)
+        if (!_resources.Probing && !_lease.Resuming)
         {
+            // Waiting to resume the lease held before a restart: the resources found running stay as they are.
             _resources.Apply(decision.Run);
         }
         // The guard acts if no beat comes before the point where this node would stop on its own (lease not renewable),
@@ -488,10 +518,9 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
                             return ControlServer.Error("refused: this node is in panic; recover first");
                         }
 
-                        var heard = _observations.Count(o => o.Heard);
-                        if (heard == 0)
+                        if (!_observations.Any(o => o.Heard && o.HearsMe))
                         {
-                            return ControlServer.Error("refused: no peer is heard, so none could be told to hold off; stop the resources with `splitguard stop`");
+                            return ControlServer.Error("refused: no peer hears this node, so none could be told to hold off; stop the resources with `splitguard stop`");
                         }
                     }
 

@@ -48,6 +48,39 @@ public sealed class MajorityLeaseTests(ITestOutputHelper output)
         Assert.Equal(0, sim.PossibleOverlapSteps);
     }
 
+    /// <summary>
+    /// The master leaves in maintenance and its daemon comes back: while it probes (PROGRESS, no holder named) the others
+    /// keep supporting it, and it resumes the same term; nobody else starts anything.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(30)]
+    [InlineData(300)]
+    public void A_master_back_from_maintenance_keeps_its_lease_while_it_probes_and_resumes_it(int probeMs)
+    {
+        var sim = new MajoritySim(3);
+        sim.Run(TimeSpan.FromSeconds(1));
+        Assert.Same(sim.Owners[0], sim.Owner);
+
+        sim.LeaveInMaintenance(0);
+        for (int i = 0; i < 1000 && !sim.Owners[0].Away; i++)
+        {
+            sim.Run(Ms(1));
+        }
+
+        Assert.True(sim.Owners[0].Away && sim.Owners[0].Started, "left in maintenance, the resources running");
+        sim.Run(Ms(500));
+        Assert.All(sim.Owners.Skip(1), o => Assert.False(o.Active));
+        sim.RestartDaemon(0, Ms(probeMs));
+        sim.Run(TimeSpan.FromSeconds(2));
+
+        Assert.Same(sim.Owners[0], sim.Owner);
+        Assert.All(sim.Owners, o => Assert.Equal((1u, (ushort)1), (o.Lease.Term, o.Lease.Holder)));
+        Assert.Equal(1, sim.Owners[0].Starts);
+        Assert.All(sim.Owners.Skip(1), o => Assert.Equal(0, o.Starts));
+        Assert.Equal(0, sim.PossibleOverlapSteps);
+    }
+
     [Fact]
     public void A_master_cut_off_into_the_minority_stops_before_the_majority_starts_and_rejoins_as_follower()
     {

@@ -9,7 +9,8 @@ namespace SplitGuard.Core.Tests.Placement;
 /// Seeded fault schedules over the pure Core (FAULTS.md F24, in-process layer): partitions and one-way cuts (random
 /// reachability matrices), random loss, random delay up to one interval (which reorders), duplication, freezes of
 /// either node (its guard stops its resources), forward jumps of a node's monotonic clock, and crashes of a node with
-/// its resources followed by a restart (new incarnation, stored term). After every 1 ms step: never two active
+/// its resources followed by a restart (new incarnation, stored term), and maintenance: the daemon leaves its
+/// resources running (once the peers acknowledged the flag; else it stops them) and comes back later, probing first. After every 1 ms step: never two active
 /// owners. After healing: one owner within the stated bound. A failing seed is printed; set SPLITGUARD_SEED to
 /// replay one seed exactly.
 /// </summary>
@@ -72,7 +73,7 @@ public sealed class RandomScheduleTests(ITestOutputHelper output)
         {
             faults++;
             var node = random.Next(2) == 0 ? sim.N1 : sim.N2;
-            switch (random.Next(9))
+            switch (random.Next(10))
             {
                 case 0 or 1:
                     int matrix = random.Next(64);
@@ -82,7 +83,7 @@ public sealed class RandomScheduleTests(ITestOutputHelper output)
                 case 2:
                     sim.Net.Loss = random.NextDouble() * 0.3;
                     break;
-                case 3 when !sim.IsCrashed(node):
+                case 3 when !sim.IsCrashed(node) && !sim.IsAway(node):
                     sim.Pause(node, !node.Paused);
                     break;
                 case 4:
@@ -99,6 +100,17 @@ public sealed class RandomScheduleTests(ITestOutputHelper output)
                     break;
                 case 6 when !node.Paused:
                     sim.Crash(node);
+                    break;
+                case 7 when sim.IsAway(node):
+                    // Back from maintenance: the daemon starts again and probes its resources (still running if it left
+                    // them so) before it decides.
+                    var probe = sim.Options.Interval * (random.NextDouble() * 5);
+                    sim.RestartDaemon(node, probe);
+                    trace?.Add($"{node.Name} daemon restarted, probing {probe.TotalMilliseconds:0} ms");
+                    break;
+                case 7 when !node.Paused && !sim.IsCrashed(node) && !sim.IsDeparting(node):
+                    sim.LeaveInMaintenance(node);
+                    trace?.Add($"{node.Name} leaves in maintenance");
                     break;
                 default:
                     sim.SetReachability(0);
@@ -125,6 +137,11 @@ public sealed class RandomScheduleTests(ITestOutputHelper output)
             if (sim.IsCrashed(node))
             {
                 sim.Restart(node);
+            }
+            else if (sim.IsAway(node) || sim.IsDeparting(node))
+            {
+                // The operator starts the daemon again (one on its way out is replaced).
+                sim.RestartDaemon(node, sim.Options.Interval * random.NextDouble() * 5);
             }
             else
             {

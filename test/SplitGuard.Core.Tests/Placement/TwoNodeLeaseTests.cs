@@ -59,6 +59,94 @@ public sealed class TwoNodeLeaseTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// The owner leaves in maintenance (its resources run on), and its daemon comes back: while it probes them it names no
+    /// holder and says PROGRESS; the peer must keep its lease meanwhile (it once took the "holder 0" for a release and
+    /// claimed a new term, and the service moved), and the restarted daemon resumes the same term on the peer's
+    /// acknowledgement, without restarting anything.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(30)]
+    [InlineData(300)]
+    public void Back_from_maintenance_the_owner_keeps_its_lease_while_it_probes_and_resumes_it(int probeMs)
+    {
+        var sim = new OwnershipSim();
+        sim.Run(TimeSpan.FromSeconds(1));
+        Assert.Same(sim.O1, sim.Owner);
+        LeaveInMaintenance(sim);
+
+        sim.RestartDaemon(sim.N1, TimeSpan.FromMilliseconds(probeMs));
+        sim.Run(TimeSpan.FromMilliseconds(probeMs - 1));
+        Assert.Equal(Protocol.Heartbeat.NodeStatus.Progress, sim.N1.Engine.Status);
+        Assert.Equal((1u, (ushort)1), (sim.O2.Lease.Term, sim.O2.Lease.Holder));
+        sim.Run(TimeSpan.FromSeconds(2));
+
+        Assert.Same(sim.O1, sim.Owner);
+        Assert.Equal((1u, (ushort)1), (sim.O1.Lease.Term, sim.O1.Lease.Holder));
+        Assert.Equal((1u, (ushort)1), (sim.O2.Lease.Term, sim.O2.Lease.Holder));
+        Assert.Equal(1, sim.O1.Starts);
+        Assert.Equal(0, sim.O2.Starts);
+        Assert.Equal(0, sim.PossibleOverlapSteps);
+        Assert.Equal(Protocol.Heartbeat.NodeStatus.Online, sim.N1.Engine.Status);
+    }
+
+    /// <summary>
+    /// Back from maintenance while the peer does not hear it (n1 to n2 and n1 to the witness cut while it was away): the
+    /// peer never acknowledges, so it must not resume (a seeded schedule found an earlier resume taking "the peer names
+    /// me holder" as evidence, and both nodes ran the resource); it stops its resources, and once the cut heals one
+    /// owner emerges.
+    /// </summary>
+    [Fact]
+    public void Back_from_maintenance_unheard_by_the_peer_the_owner_does_not_resume_and_stops()
+    {
+        var sim = new OwnershipSim();
+        sim.Run(TimeSpan.FromSeconds(1));
+        LeaveInMaintenance(sim);
+        sim.SetReachability(0b000101);
+
+        sim.RestartDaemon(sim.N1, TimeSpan.FromMilliseconds(30));
+        sim.Run(TimeSpan.FromSeconds(1));
+        Assert.False(sim.O1.Active);
+        Assert.False(sim.O2.Active);
+        Assert.DoesNotContain("resumed", sim.O1.Last.Reason, StringComparison.Ordinal);
+
+        sim.SetReachability(0);
+        sim.Run(TimeSpan.FromSeconds(1));
+        Assert.NotNull(sim.Owner);
+        Assert.Equal(0, sim.PossibleOverlapSteps);
+    }
+
+    /// <summary>A leave in maintenance that the peer cannot confirm (it does not hear n1, not even through the witness) stops the resources instead.</summary>
+    [Fact]
+    public void Leaving_in_maintenance_unheard_by_the_peer_stops_the_resources_instead()
+    {
+        var sim = new OwnershipSim();
+        sim.Run(TimeSpan.FromSeconds(1));
+        sim.SetReachability(0b000101);
+        sim.LeaveInMaintenance(sim.N1);
+        sim.Run(TimeSpan.FromSeconds(2));
+
+        Assert.True(sim.IsAway(sim.N1));
+        Assert.False(sim.O1.Active);
+        Assert.Same(sim.O2, sim.Owner);
+        Assert.Equal(0, sim.PossibleOverlapSteps);
+    }
+
+    private static void LeaveInMaintenance(OwnershipSim sim)
+    {
+        sim.LeaveInMaintenance(sim.N1);
+        for (int i = 0; i < 1000 && !sim.IsAway(sim.N1); i++)
+        {
+            sim.Run(TimeSpan.FromMilliseconds(1));
+        }
+
+        Assert.True(sim.IsAway(sim.N1));
+        Assert.True(sim.O1.Started, "left running");
+        sim.Run(TimeSpan.FromMilliseconds(500));
+        Assert.False(sim.O2.Active, "the peer holds off while the daemon is away");
+    }
+
+    /// <summary>
     /// n1 (owner) goes unheard (n1 to n2 and n1 to the witness cut) while it still hears n2: n2 withdraws its
     /// acknowledgement one ack window after it last heard n1, so n1 stops within ack window + delivery + detection,
     /// not two detection times, and n2 starts only after that.

@@ -57,6 +57,9 @@ public sealed class MaintenanceTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine($"{owner} restarted: {resumed!["why"]}");
         var events = OwnershipHistory.Read(VipLab.OwnershipLogPath).Between(fault);
         output.WriteLine(string.Join(Environment.NewLine, events));
+        output.WriteLine($"{owner}'s restarted daemon:");
+        output.WriteLine(string.Join(Environment.NewLine, File.ReadLines(VipLab.Daemon(owner).OutputPath)
+            .Where(l => l.Contains("ownership", StringComparison.Ordinal) || l.Contains("resource", StringComparison.OrdinalIgnoreCase)).Take(30)));
         Assert.DoesNotContain(events, e => e.What is "stop_invoke" or "start_invoke");
         Assert.True(await VipLab.HoldsVipAsync(owner));
     }
