@@ -7,8 +7,16 @@ namespace SplitGuard.Lab.Tests;
 
 /// <summary>
 /// 10 % random loss on the input of both nodes (every udp frame and every relayed icmp frame crosses one lossy input)
-/// for 60 s, with interval 0.05 s and maxloss 5: no link may flap. Counted twice: link state changes logged (event
-/// ids 1100 OUT OF SERVICE / 1101 in service) after the loss started, and the links' `since` before and after.
+/// for 60 s, with interval 0.05 s and maxloss 5: no link may flap, except by the loss itself. Counted twice: link
+/// state changes logged (event ids 1100 OUT OF SERVICE / 1101 in service) after the loss started, and the links'
+/// `since` before and after.
+///
+/// "Except by the loss itself": a link goes out of service, as sbp's rule says, when `maxloss` intervals pass without
+/// a frame (or without our frames being acknowledged). Five frames in a row lost at 10 % has probability 1e-5, and a
+/// minute has 1,200 frames per link and direction: with four link directions, and the acknowledgements crossing a
+/// second lossy input, about 0.05 such outages are expected per run (one was seen in about twenty CI runs, lasting
+/// 25 ms). So the test allows one outage of at most two intervals (the next frames end it) and nothing else; two
+/// have a probability of about 1e-3, and a link rule that flaps under loss for any other reason shows many.
 /// </summary>
 [Collection(LabDaemonCollection.Name)]
 public sealed class RandomLossTests : IClassFixture<LabClusterFixture>
@@ -98,9 +106,26 @@ public sealed class RandomLossTests : IClassFixture<LabClusterFixture>
             }
         }
 
-        _output.WriteLine($"flaps: {totalChanges} link state changes in {Duration.TotalSeconds} s of {LossPercent} % loss");
-        Assert.True(totalChanges == 0, $"{totalChanges} link state changes logged during {Duration.TotalSeconds} s of {LossPercent} % loss (see the output)");
-        Assert.Empty(flapped);
+        // The outages (1100), each with how long until the link was in service again (1101).
+        var outages = new List<(string Node, string Text, TimeSpan Length)>();
+        foreach (var node in LabCluster.NodeNames)
+        {
+            var changes = _cluster.LogEvents(node, lossStart, 1100, 1101);
+            foreach (var down in changes.Where(c => c.EventId == 1100))
+            {
+                var link = down.Text.Split(" (", 2)[0];
+                var up = changes.FirstOrDefault(c => c.EventId == 1101 && c.Time >= down.Time && c.Text.StartsWith(link, StringComparison.Ordinal));
+                outages.Add((node, down.Text, up is null ? TimeSpan.MaxValue : up.Time - down.Time));
+            }
+        }
+
+        var interval = TimeSpan.FromSeconds(_cluster.Options.Interval);
+        _output.WriteLine($"flaps: {totalChanges} link state changes in {Duration.TotalSeconds} s of {LossPercent} % loss; outages: " +
+            (outages.Count == 0 ? "none" : string.Join("; ", outages.Select(o => $"{o.Node} {o.Length.TotalMilliseconds:0} ms: {o.Text}"))));
+        Assert.True(outages.Count <= 1, $"{outages.Count} link outages during {Duration.TotalSeconds} s of {LossPercent} % loss, where the loss explains at most one (see the output)");
+        Assert.True(totalChanges == 2 * outages.Count, $"{totalChanges} link state changes logged for {outages.Count} outage(s) (see the output)");
+        Assert.All(outages, o => Assert.True(o.Length <= 2 * interval, $"{o.Node}: an outage of {o.Length.TotalMilliseconds:0} ms, longer than two intervals: {o.Text}"));
+        Assert.DoesNotContain(flapped, f => !f.Contains("in_service", StringComparison.Ordinal));
         foreach (var node in LabCluster.NodeNames)
         {
             var s = after[node];
@@ -109,7 +134,8 @@ public sealed class RandomLossTests : IClassFixture<LabClusterFixture>
                 var was = before[node].Link(link.Id);
                 Assert.True(link.State == "in_service", $"{node}: {link.Describe()}");
                 Assert.False(link.OneWay, $"{node}: {link.Describe()}");
-                Assert.True((link.Since - was.Since).Duration() <= SinceTolerance, $"{node}: link {link.Id} changed state during the loss: since {was.Since:O} -> {link.Since:O}");
+                Assert.True((link.Since - was.Since).Duration() <= SinceTolerance || outages.Any(o => o.Node == node),
+                    $"{node}: link {link.Id} changed state during the loss: since {was.Since:O} -> {link.Since:O}");
 
                 // the loss really happened: about 10 % of the peer's frames are missing
                 Assert.True(link.Lost - was.Lost > 0, $"{node}: link {link.Id} lost no frame: was the loss rule in place?");

@@ -15,15 +15,14 @@ namespace SplitGuard.Lab.Tests.Ownership;
 /// (check.py; the guard must log its stops there like the daemon does); the client never gets answers from both nodes
 /// interleaved after the kill.
 /// </summary>
-[Collection(LabDaemonCollection.Name)]
-public sealed class DaemonKillTests : IClassFixture<OwnershipLabFixture>
+public abstract class DaemonKillScenario
 {
     private readonly OwnershipLab _lab;
     private readonly ITestOutputHelper _output;
 
-    public DaemonKillTests(OwnershipLabFixture fixture, ITestOutputHelper output)
+    protected DaemonKillScenario(OwnershipLab lab, ITestOutputHelper output)
     {
-        _lab = fixture.Lab;
+        _lab = lab;
         _output = output;
     }
 
@@ -123,3 +122,13 @@ public sealed class DaemonKillTests : IClassFixture<OwnershipLabFixture>
     private static string Ms(long? ns, long fault) =>
         ns is { } n ? string.Create(CultureInfo.InvariantCulture, $"{UnixNs.ToMs(n - fault):+0;-0} ms after the kill") : "never";
 }
+
+/// <summary>F1b on the lab's default setting (interval 0.02 s, maxloss 5, ocf:heartbeat:IPaddr2, default stop budget).</summary>
+[Collection(LabDaemonCollection.Name)]
+public sealed class DaemonKillTests(OwnershipLabFixture fixture, ITestOutputHelper output)
+    : DaemonKillScenario(fixture.Lab, output), IClassFixture<OwnershipLabFixture>;
+
+/// <summary>F1b on the robust profile of docs/ownership.md (interval 0.005 s, maxloss 8, ocf:splitguard:vip, stop budget 0.05 s for two resources).</summary>
+[Collection(LabDaemonCollection.Name)]
+public sealed class RobustDaemonKillTests(RobustOwnershipLabFixture fixture, ITestOutputHelper output)
+    : DaemonKillScenario(fixture.Lab, output), IClassFixture<RobustOwnershipLabFixture>;

@@ -51,7 +51,7 @@ public sealed class FakeClock : IDisposable
         ["FAKETIME_FORCE_MONOTONIC_FIX"] = "0",
     };
 
-    /// <summary>The environments of both nodes, for <see cref="OwnershipLab.StartAsync(IReadOnlyDictionary{string, IReadOnlyDictionary{string, string}}?)"/>.</summary>
+    /// <summary>The environments of both nodes, for <see cref="OwnershipLab.StartAsync(IReadOnlyDictionary{string, IReadOnlyDictionary{string, string}}?, OwnershipLabProfile?)"/>.</summary>
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Environments =>
         OwnershipLab.Nodes.ToDictionary(n => n, EnvironmentOf, StringComparer.Ordinal);
 

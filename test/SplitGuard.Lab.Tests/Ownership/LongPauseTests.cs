@@ -13,16 +13,15 @@ namespace SplitGuard.Lab.Tests.Ownership;
 /// both nodes; after waking, the old owner does not act as owner: within 1 s its status shows run false and its
 /// resources stopped, and the client is served only by the new owner from the moment it first answered.
 /// </summary>
-[Collection(LabDaemonCollection.Name)]
-public sealed class LongPauseTests : IClassFixture<OwnershipLabFixture>
+public abstract class LongPauseScenario
 {
     private static readonly TimeSpan DemoteWithin = TimeSpan.FromSeconds(1);
     private readonly OwnershipLab _lab;
     private readonly ITestOutputHelper _output;
 
-    public LongPauseTests(OwnershipLabFixture fixture, ITestOutputHelper output)
+    protected LongPauseScenario(OwnershipLab lab, ITestOutputHelper output)
     {
-        _lab = fixture.Lab;
+        _lab = lab;
         _output = output;
     }
 
@@ -152,3 +151,13 @@ public sealed class LongPauseTests : IClassFixture<OwnershipLabFixture>
     private static string Rel(long? ns, long from) =>
         ns is { } n ? string.Create(CultureInfo.InvariantCulture, $"{UnixNs.ToMs(n - from):+0;-0} ms") : "never";
 }
+
+/// <summary>F3 on the lab's default setting (interval 0.02 s, maxloss 5, ocf:heartbeat:IPaddr2, default stop budget).</summary>
+[Collection(LabDaemonCollection.Name)]
+public sealed class LongPauseTests(OwnershipLabFixture fixture, ITestOutputHelper output)
+    : LongPauseScenario(fixture.Lab, output), IClassFixture<OwnershipLabFixture>;
+
+/// <summary>F3 on the robust profile of docs/ownership.md (interval 0.005 s, maxloss 8, ocf:splitguard:vip, stop budget 0.05 s for two resources).</summary>
+[Collection(LabDaemonCollection.Name)]
+public sealed class RobustLongPauseTests(RobustOwnershipLabFixture fixture, ITestOutputHelper output)
+    : LongPauseScenario(fixture.Lab, output), IClassFixture<RobustOwnershipLabFixture>;

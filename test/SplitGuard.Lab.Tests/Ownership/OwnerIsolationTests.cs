@@ -13,15 +13,14 @@ namespace SplitGuard.Lab.Tests.Ownership;
 /// start_invoke minus the old owner's last stop_ok, from the ownership log) must be positive. After healing, the old
 /// owner rejoins as follower: the new owner keeps its term and the client.
 /// </summary>
-[Collection(LabDaemonCollection.Name)]
-public sealed class OwnerIsolationTests : IClassFixture<OwnershipLabFixture>
+public abstract class OwnerIsolationScenario
 {
     private readonly OwnershipLab _lab;
     private readonly ITestOutputHelper _output;
 
-    public OwnerIsolationTests(OwnershipLabFixture fixture, ITestOutputHelper output)
+    protected OwnerIsolationScenario(OwnershipLab lab, ITestOutputHelper output)
     {
-        _lab = fixture.Lab;
+        _lab = lab;
         _output = output;
     }
 
@@ -152,3 +151,13 @@ public sealed class OwnerIsolationTests : IClassFixture<OwnershipLabFixture>
     private static string Rel(long? ns, long from) =>
         ns is { } n ? string.Create(CultureInfo.InvariantCulture, $"{UnixNs.ToMs(n - from):+0;-0} ms after the isolation") : "never";
 }
+
+/// <summary>F5 on the lab's default setting (interval 0.02 s, maxloss 5, ocf:heartbeat:IPaddr2, default stop budget).</summary>
+[Collection(LabDaemonCollection.Name)]
+public sealed class OwnerIsolationTests(OwnershipLabFixture fixture, ITestOutputHelper output)
+    : OwnerIsolationScenario(fixture.Lab, output), IClassFixture<OwnershipLabFixture>;
+
+/// <summary>F5 on the robust profile of docs/ownership.md (interval 0.005 s, maxloss 8, ocf:splitguard:vip, stop budget 0.05 s for two resources).</summary>
+[Collection(LabDaemonCollection.Name)]
+public sealed class RobustOwnerIsolationTests(RobustOwnershipLabFixture fixture, ITestOutputHelper output)
+    : OwnerIsolationScenario(fixture.Lab, output), IClassFixture<RobustOwnershipLabFixture>;

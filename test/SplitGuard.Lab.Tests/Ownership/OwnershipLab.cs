@@ -19,6 +19,16 @@ public sealed record CheckResult(int ExitCode, string Output)
     public IEnumerable<string> Handovers => Output.Split('\n').Where(l => l.StartsWith("handover of ", StringComparison.Ordinal));
 }
 
+/// <summary>The settings an <see cref="OwnershipLab"/> runs: link interval and maxloss, stop budget (null: the default), VIP agent.</summary>
+public sealed record OwnershipLabProfile(double Interval, int MaxLoss, double? StopBudget, string VipAgent)
+{
+    /// <summary>The lab's usual setting: interval 0.02 s, maxloss 5, the default stop budget, ocf:heartbeat:IPaddr2.</summary>
+    public static readonly OwnershipLabProfile Default = new(0.02, 5, null, "ocf:heartbeat:IPaddr2");
+
+    /// <summary>The robust profile of docs/ownership.md as the demo runs it (stop budget 0.05 s for two resources).</summary>
+    public static readonly OwnershipLabProfile Robust = new(0.005, 8, 0.05, "ocf:splitguard:vip");
+}
+
 /// <summary>
 /// The ownership lab of issue 4, as ./demo.sh builds it: nodes n1 and n2 running SplitGuard with one udp link and one
 /// icmp link via the witness (interval 0.02 s, maxloss 5), a witness namespace whose kernel answers ICMP, and a client
@@ -96,10 +106,12 @@ public sealed class OwnershipLab : IAsyncDisposable
     /// named in <paramref name="nodeEnvironment"/> gets those extra environment variables (also when restarted), e.g.
     /// LD_PRELOAD of libfaketime for FAULTS.md F13.
     /// </summary>
-    public static async Task<OwnershipLab> StartAsync(IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? nodeEnvironment)
+    public static async Task<OwnershipLab> StartAsync(IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? nodeEnvironment,
+        OwnershipLabProfile? profile = null)
     {
         EnsureAgents();
-        var options = new LabClusterOptions { Interval = 0.02, MaxLoss = 5 };
+        profile ??= OwnershipLabProfile.Default;
+        var options = new LabClusterOptions { Interval = profile.Interval, MaxLoss = profile.MaxLoss };
         var lab = await LabNetwork.CreateAsync(nodes: 3).ConfigureAwait(false);
         OwnershipLab? started = null;
         try
@@ -111,7 +123,7 @@ public sealed class OwnershipLab : IAsyncDisposable
             config["Resources"] = new JsonArray(
                 new JsonObject
                 {
-                    ["name"] = "vip", ["agent"] = "ocf:heartbeat:IPaddr2", ["group"] = "service",
+                    ["name"] = "vip", ["agent"] = profile.VipAgent, ["group"] = "service",
                     ["params"] = new JsonObject { ["ip"] = vip, ["cidr_netmask"] = "24" }, ["monitor_interval"] = 2,
                 },
                 new JsonObject
@@ -120,6 +132,11 @@ public sealed class OwnershipLab : IAsyncDisposable
                     ["params"] = new JsonObject { ["ip"] = vip, ["port"] = EchoPort.ToString(CultureInfo.InvariantCulture), ["state_dir"] = lab.WorkDir },
                     ["monitor_interval"] = 2,
                 });
+            if (profile.StopBudget is { } budget)
+            {
+                config["Ownership"] = new JsonObject { ["stop_budget"] = budget };
+            }
+
             var configPath = Path.Combine(lab.WorkDir, "cluster.json");
             await File.WriteAllTextAsync(configPath, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true })).ConfigureAwait(false);
             started = new OwnershipLab(lab, options, configPath);
@@ -174,7 +191,7 @@ public sealed class OwnershipLab : IAsyncDisposable
     }
 
     /// <summary>Starts (or restarts) the daemon of <paramref name="node"/> with the shared ownership log (and the node's
-    /// extra environment, if <see cref="StartAsync(IReadOnlyDictionary{string, IReadOnlyDictionary{string, string}}?)"/> was given one).</summary>
+    /// extra environment, if <see cref="StartAsync(IReadOnlyDictionary{string, IReadOnlyDictionary{string, string}}?, OwnershipLabProfile?)"/> was given one).</summary>
     public SplitGuardProcess StartDaemon(string node)
     {
         var environment = new Dictionary<string, string>(StringComparer.Ordinal)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using SplitGuard.Daemon.Api;
 using SplitGuard.Lab.Tests.Agents;
 using SplitGuard.Lab.Tests.Infrastructure;
 using Xunit;
@@ -152,6 +153,55 @@ public sealed class ThreeNodeMasterTests(ITestOutputHelper output) : IAsyncLifet
         output.WriteLine(check.Stdout);
         Assert.Equal(0, check.ExitCode);
         Assert.Contains("definite overlaps 0", check.Stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// `splitguard stop --leave-running` on the master: it leaves once both others acknowledged frames carrying the
+    /// maintenance flag; for ten takeover times nobody is elected and the address stays on it; started again, it probes
+    /// (PROGRESS), the others keep it as holder, and it resumes the same term without stopping or starting the address.
+    /// </summary>
+    [Fact]
+    public async Task The_master_leaving_in_maintenance_keeps_the_address_nobody_is_elected_and_it_resumes_when_back()
+    {
+        var (master, term) = await WaitForMasterAsync(Nodes, TimeSpan.FromSeconds(30));
+        var others = Nodes.Where(n => n != master).ToList();
+        var takeoverAfter = TimeSpan.FromMilliseconds((await OwnershipAsync(others[0]))!["takeover_after_ms"]!.GetValue<double>());
+        await Task.Delay(500);
+
+        var fault = UnixNs.Now();
+        var answer = await Task.Run(() => ControlClient.Send(Path.Combine(Lab.WorkDir, $"{master}-control.sock"),
+            new JsonObject { ["command"] = "stop", ["leave_running"] = true }, TimeSpan.FromSeconds(5)));
+        Assert.True(answer["ok"]!.GetValue<bool>(), answer.ToJsonString());
+        await Polling.WaitUntilAsync(() => _daemons[master].HasExited, TimeSpan.FromSeconds(10), $"{master}'s daemon exits");
+        var left = File.ReadLines(_daemons[master].OutputPath).FirstOrDefault(l => l.Contains("maintenance: ", StringComparison.Ordinal));
+        output.WriteLine($"{master}: {left}");
+        Assert.Contains("acknowledged", left, StringComparison.Ordinal);
+
+        var until = DateTime.UtcNow + (takeoverAfter * 10);
+        string why = string.Empty;
+        while (DateTime.UtcNow < until)
+        {
+            foreach (var other in others)
+            {
+                var own = await OwnershipAsync(other);
+                Assert.False(own!["run"]!.GetValue<bool>(), $"{other} took over: {own.ToJsonString()}");
+                why = $"{other}: {own["why"]}";
+            }
+
+            await Task.Delay(100);
+        }
+
+        output.WriteLine($"nobody elected for {(takeoverAfter * 10).TotalMilliseconds:0} ms (10 x takeover_after); {why}");
+        var vip = Lab.Subnet + ".100";
+        Assert.Contains(" " + vip + "/", (await Lab.ExecAsync(master, ["ip", "-4", "-o", "addr", "show"])).Stdout, StringComparison.Ordinal);
+
+        Start(master);
+        var (again, againTerm) = await WaitForMasterAsync(Nodes, TimeSpan.FromSeconds(20));
+        output.WriteLine($"{master} restarted: master {again}, term {againTerm}: {(await OwnershipAsync(again))!["why"]}");
+        Assert.Equal((master, term), (again, againTerm));
+        var events = OwnershipHistory.Read(_ownershipLog).Between(fault);
+        output.WriteLine(string.Join(Environment.NewLine, events));
+        Assert.DoesNotContain(events, e => e.What is "stop_invoke" or "start_invoke");
     }
 
     public async Task DisposeAsync()
