@@ -39,10 +39,10 @@ KINDS = {
     "dup":         ("F10", "20 % duplication of every node's frames to its peers (nft dup)", "stay"),
     "clock":       ("F13", "wall-clock step +1 h / -10 min / +11 ms on one node (libfaketime), monotonic untouched", "stay"),
     "starve":      ("F15", "CPU quota 10 % for the daemon (cgroup v1 cpu.cfs_quota_us and cpu.rt_runtime_us)", "recover"),
+    "swizzle":     ("F12", "swizzle-clog: cut a random subset of nodes and the witness one after another, heal in another order", "recover"),
 }
 NOT_HERE = {
     "delay": ("F11", "needs the userspace delay proxy of FAULTS.md 2.7; not built into this runner"),
-    "swizzle": ("F12", "not built into this runner yet"),
     "mono-jump": ("F14", "needs the daemon started with monotonic time faked; not built into this runner"),
 }
 
@@ -189,6 +189,27 @@ class Runner:
             old = self.offsets[node]
             self.set_offset(node, old + step)
             return lambda: None  # a wall-clock step is not undone: the node keeps the stepped clock
+        if kind == "swizzle":
+            # FoundationDB's swizzle-clog: members (the nodes and the witness) are cut off one after another, 0.2-0.6 s
+            # apart, then healed one after another in a different random order. Drawn from the slot's parameter so
+            # that every slot still takes the same number of draws from the schedule's generator.
+            r = random.Random(int(self.param * 2**32))
+            members = self.nodes + ["w"]
+            clog = r.sample(members, r.randint(1, len(members)))
+            unclog = r.sample(clog, len(clog))
+            gaps = [r.uniform(0.2, 0.6) for _ in range(2 * len(clog))]
+            self.note = f"clog {','.join(clog)}, heal {','.join(unclog)}"
+            for i, n in enumerate(clog):
+                if i:
+                    time.sleep(gaps[i])
+                lab.nft(n, lab.cut_table(n))
+
+            def heal():
+                for i, n in enumerate(unclog):
+                    if i:
+                        time.sleep(gaps[len(clog) + i])
+                    lab.heal(n)
+            return heal
         if kind == "starve":
             pid = c.pid(node)
             if not pid:

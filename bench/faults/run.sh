@@ -30,7 +30,7 @@
 # auditfail: the VIP was on two nodes at once during the slot. Exit 1 on a definite overlap (ownership log
 # [start_ok, stop_invoke] intervals of two nodes intersect, or `ip monitor` saw the VIP on two nodes), 3 when
 # the final quiet phase did not converge to one owner, 2 on a harness error.
-# Not injected (printed as such): F11 delay, F12 swizzle-clog, F14 monotonic jump. F8 is covered by "witness"
+# Not injected (printed as such): F11 delay, F14 monotonic jump. F12 swizzle-clog cuts 1-3 of n1, n2, w one after another. F8 is covered by "witness"
 # (the witness answers only ICMP here). Needs root. Namespaces sgbx<4 hex>-*, addresses inside them only; removed on exit.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

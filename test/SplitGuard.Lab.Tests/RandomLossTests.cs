@@ -15,8 +15,9 @@ namespace SplitGuard.Lab.Tests;
 /// a frame (or without our frames being acknowledged). Five frames in a row lost at 10 % has probability 1e-5, and a
 /// minute has 1,200 frames per link and direction: with four link directions, and the acknowledgements crossing a
 /// second lossy input, about 0.05 such outages are expected per run (one was seen in about twenty CI runs, lasting
-/// 25 ms). So the test allows one outage of at most two intervals (the next frames end it) and nothing else; two
-/// have a probability of about 1e-3, and a link rule that flaps under loss for any other reason shows many.
+/// 25 ms; the next run saw one of 25-30 ms from both sides). So the test allows one outage episode (both sides'
+/// view of one run of lost frames) of at most two intervals (the next frames end it) and nothing else; two have a
+/// probability of about 1e-3, and a link rule that flaps under loss for any other reason shows many.
 /// </summary>
 [Collection(LabDaemonCollection.Name)]
 public sealed class RandomLossTests : IClassFixture<LabClusterFixture>
@@ -32,6 +33,14 @@ public sealed class RandomLossTests : IClassFixture<LabClusterFixture>
     {
         _cluster = fixture.Cluster;
         _output = output;
+    }
+
+    /// <summary>"cluster 1 node 2 link 1" of a 1100/1101 log line.</summary>
+    private static string LinkOf(string line)
+    {
+        var at = line.IndexOf("cluster ", StringComparison.Ordinal);
+        var text = at < 0 ? line : line[at..];
+        return text.Split(" (", 2)[0];
     }
 
     [Fact]
@@ -106,23 +115,37 @@ public sealed class RandomLossTests : IClassFixture<LabClusterFixture>
             }
         }
 
-        // The outages (1100), each with how long until the link was in service again (1101).
-        var outages = new List<(string Node, string Text, TimeSpan Length)>();
+        // The outages (1100), each with how long until that link was in service again (1101). A run of lost frames
+        // is seen from both sides (one misses the frames, the other the acknowledgements): outages that begin within
+        // two detection times of each other are one episode.
+        var outages = new List<(string Node, DateTimeOffset At, string Text, TimeSpan Length)>();
         foreach (var node in LabCluster.NodeNames)
         {
             var changes = _cluster.LogEvents(node, lossStart, 1100, 1101);
             foreach (var down in changes.Where(c => c.EventId == 1100))
             {
-                var link = down.Text.Split(" (", 2)[0];
-                var up = changes.FirstOrDefault(c => c.EventId == 1101 && c.Time >= down.Time && c.Text.StartsWith(link, StringComparison.Ordinal));
-                outages.Add((node, down.Text, up is null ? TimeSpan.MaxValue : up.Time - down.Time));
+                var link = LinkOf(down.Text);
+                var up = changes.FirstOrDefault(c => c.EventId == 1101 && c.Time >= down.Time && LinkOf(c.Text) == link);
+                outages.Add((node, down.Time, link, up is null ? TimeSpan.MaxValue : up.Time - down.Time));
             }
         }
 
         var interval = TimeSpan.FromSeconds(_cluster.Options.Interval);
-        _output.WriteLine($"flaps: {totalChanges} link state changes in {Duration.TotalSeconds} s of {LossPercent} % loss; outages: " +
-            (outages.Count == 0 ? "none" : string.Join("; ", outages.Select(o => $"{o.Node} {o.Length.TotalMilliseconds:0} ms: {o.Text}"))));
-        Assert.True(outages.Count <= 1, $"{outages.Count} link outages during {Duration.TotalSeconds} s of {LossPercent} % loss, where the loss explains at most one (see the output)");
+        var detection = interval * (_cluster.Options.MaxLoss + 0.5);
+        var episodes = 0;
+        DateTimeOffset? episode = null;
+        foreach (var o in outages.OrderBy(o => o.At))
+        {
+            if (episode is not { } start || o.At - start > 2 * detection)
+            {
+                episodes++;
+                episode = o.At;
+            }
+        }
+
+        _output.WriteLine($"flaps: {totalChanges} link state changes in {Duration.TotalSeconds} s of {LossPercent} % loss; {episodes} outage episode(s): " +
+            (outages.Count == 0 ? "none" : string.Join("; ", outages.Select(o => $"{o.Node} {o.At:HH:mm:ss.fff} {o.Text} for {o.Length.TotalMilliseconds:0} ms"))));
+        Assert.True(episodes <= 1, $"{episodes} link outage episodes during {Duration.TotalSeconds} s of {LossPercent} % loss, where the loss explains at most one (see the output)");
         Assert.True(totalChanges == 2 * outages.Count, $"{totalChanges} link state changes logged for {outages.Count} outage(s) (see the output)");
         Assert.All(outages, o => Assert.True(o.Length <= 2 * interval, $"{o.Node}: an outage of {o.Length.TotalMilliseconds:0} ms, longer than two intervals: {o.Text}"));
         Assert.DoesNotContain(flapped, f => !f.Contains("in_service", StringComparison.Ordinal));

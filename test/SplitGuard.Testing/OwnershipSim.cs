@@ -96,14 +96,8 @@ public sealed class OwnershipSim
     /// </summary>
     public void Restart(SimNode node)
     {
-        var owner = OwnerOf(node);
-        ushort self = node == N1 ? (ushort)1 : (ushort)2;
-        var now = Net.Clock.Now + node.ClockOffset;
-        node.Engine = new Core.Links.HeartbeatEngine([new Core.Links.ClusterMembership(_cluster, self)], TestClusters.Key, (self * 1000UL) + ++_incarnations, now);
-        node.NextTick = now;
-        node.Backlog.Clear();
-        node.InFlight.Clear();
-        owner.Restart(new TwoNodeLease(self, Options, now, owner.Lease.Term));
+        var (lease, _) = Reboot(node);
+        OwnerOf(node).Restart(lease);
         _crashed.Remove(node);
         node.Paused = false;
     }
@@ -114,16 +108,22 @@ public sealed class OwnershipSim
     /// </summary>
     public void RestartDaemon(SimNode node, TimeSpan probeFor)
     {
-        var owner = OwnerOf(node);
+        var (lease, now) = Reboot(node);
+        OwnerOf(node).Relaunch(lease, now, probeFor);
+        _frozenSince.Remove(node);
+        node.Paused = false;
+    }
+
+    /// <summary>A new daemon on <paramref name="node"/>: a new engine (higher incarnation, empty queues) and a lease engine with the stored term.</summary>
+    private (TwoNodeLease Lease, TimeSpan Now) Reboot(SimNode node)
+    {
         ushort self = node == N1 ? (ushort)1 : (ushort)2;
         var now = Net.Clock.Now + node.ClockOffset;
         node.Engine = new Core.Links.HeartbeatEngine([new Core.Links.ClusterMembership(_cluster, self)], TestClusters.Key, (self * 1000UL) + ++_incarnations, now);
         node.NextTick = now;
         node.Backlog.Clear();
         node.InFlight.Clear();
-        owner.Relaunch(new TwoNodeLease(self, Options, now, owner.Lease.Term), now, probeFor);
-        _frozenSince.Remove(node);
-        node.Paused = false;
+        return (new TwoNodeLease(self, Options, now, OwnerOf(node).Lease.Term), now);
     }
 
     /// <summary>`splitguard stop --leave-running` on <paramref name="node"/> (see <see cref="SimOwner.LeaveInMaintenance"/>).</summary>

@@ -24,6 +24,7 @@ public sealed partial class LinkMonitor
     private TimeSpan _witnessLast = Never;
     private TimeSpan _witnessRunStart = Never;
     private TimeSpan _lastAckAdvance = Never;
+    private int _arrivalsWithoutAck;
     private TimeSpan _nextSend;
     private bool _everInService;
 
@@ -109,7 +110,16 @@ public sealed partial class LinkMonitor
 
     internal bool RxFresh(TimeSpan now) => _lastRx != Never && now - _lastRx <= DetectionTime;
 
-    private bool AckFresh(TimeSpan now) => _lastAckAdvance != Never && now - _lastAckAdvance <= DetectionTime;
+    /// <summary>
+    /// Our frames count as acknowledged until `maxloss` of the peer's frames in a row arrived without advancing the ack,
+    /// and the detection time passed since it last advanced. Counting only frames that arrived: under loss in both
+    /// directions a time rule alone also fires when the peer heard us early in the window and we heard it only later
+    /// (each side losing fewer than `maxloss` in a row), several times more often than `maxloss` losses in a row; the
+    /// lab's 10 % loss made links flap about once in three minutes that way. A peer that stopped hearing us keeps
+    /// sending stale acks, so a one-way cut is still seen after `maxloss` of them.
+    /// </summary>
+    private bool AckFresh(TimeSpan now) =>
+        _lastAckAdvance != Never && (now - _lastAckAdvance <= DetectionTime || _arrivalsWithoutAck < Config.MaxLoss);
 
     /// <summary>
     /// Jitter tolerated on top of interval x maxloss: half an interval. Losing maxloss - 1 frames in a row leaves a gap
@@ -159,6 +169,11 @@ public sealed partial class LinkMonitor
         {
             _highestAck = frame.Ack;
             _lastAckAdvance = now;
+            _arrivalsWithoutAck = 0;
+        }
+        else
+        {
+            _arrivalsWithoutAck++;
         }
 
         Evaluate(now, events);

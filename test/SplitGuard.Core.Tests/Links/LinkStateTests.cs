@@ -251,6 +251,32 @@ public sealed class LinkStateTests
         Assert.All(n1.Engine.Links, l => Assert.Equal(LinkState.InService, l.State));
     }
 
+    /// <summary>
+    /// Loss in turns: n2 hears nothing from n1 for three intervals, then n1 nothing from n2 for three. Neither direction
+    /// loses `maxloss` (5) frames in a row, but n1's acks do not advance for about six intervals, longer than the
+    /// detection time: a rule on time alone took the link out ("acknowledgements stopped"), which under random loss in
+    /// both directions made links flap several times more often than `maxloss` losses in a row do.
+    /// </summary>
+    [Fact]
+    public void Loss_in_turns_each_direction_fewer_than_maxloss_in_a_row_keeps_the_link_in_service()
+    {
+        var (net, n1, n2) = TestClusters.Pair(TestClusters.TwoNodes(icmp: false));
+        net.Run(TimeSpan.FromSeconds(1));
+        n1.Events.Clear();
+        n2.Events.Clear();
+        var start = net.Clock.Now;
+        var turn = Interval * 3;
+        net.Drops.Add(hop => net.Clock.Now - start < turn
+            ? hop.From == "n1" && hop.To == "n2"
+            : net.Clock.Now - start < 2 * turn && hop.From == "n2" && hop.To == "n1");
+        net.Run(TimeSpan.FromSeconds(1));
+
+        Assert.True(n1.Link(1).Lost >= 2, $"n1 lost {n1.Link(1).Lost} frames: the second turn did not happen");
+        Assert.DoesNotContain(n1.Events, e => e.Kind is LinkEventKind.Link or LinkEventKind.OneWay);
+        Assert.DoesNotContain(n2.Events, e => e.Kind is LinkEventKind.Link or LinkEventKind.OneWay);
+        Assert.Equal(LinkState.InService, n1.Link(1).State);
+    }
+
     [Fact]
     public void Ten_percent_loss_at_maxloss_five_does_not_flap_in_a_simulated_minute()
     {
