@@ -124,6 +124,7 @@ public sealed class MajorityLease : IOwnershipLease
         {
             _resume.Close();
         }
+
         if (!HolderAlive(peers))
         {
             // The holder this node supported is gone (silent, released, or moved on): it names nobody now (its vote in

@@ -93,6 +93,7 @@ public sealed class TwoNodeLease : IOwnershipLease
         {
             _resume.Close();
         }
+
         AdoptPeerView(peer);
 
         if (Holder == _self)
