@@ -44,7 +44,7 @@ public sealed class MajoritySim
             var node = Net.Add($"n{i}", new HeartbeatEngine([new ClusterMembership(cluster, (ushort)i)], TestClusters.Key, (ulong)(i * 1000), clock.Now));
             Nodes.Add(node);
             var peers = members.Where(m => m.Id != i).Select(m => m.Id).ToArray();
-            Owners.Add(new SimOwner(node, NewLease((ushort)i), peers));
+            Owners.Add(new SimDaemon(node, NewLease((ushort)i), peers));
         }
 
         Net.Drops.Add(hop => _blocked.Contains((hop.From, hop.To)));
@@ -54,7 +54,7 @@ public sealed class MajoritySim
 
     public List<SimNode> Nodes { get; } = [];
 
-    public List<SimOwner> Owners { get; } = [];
+    public List<SimDaemon> Owners { get; } = [];
 
     public LeaseOptions Options { get; }
 
@@ -65,7 +65,7 @@ public sealed class MajoritySim
     public long DefiniteOverlapSteps { get; private set; }
 
     /// <summary>The node that runs the resource, or null.</summary>
-    public SimOwner? Owner => Owners.FirstOrDefault(o => o.Started);
+    public SimDaemon? Owner => Owners.FirstOrDefault(o => o.Started);
 
     public static IPAddress Address(int node) => IPAddress.Parse($"10.0.0.{node}");
 
@@ -128,13 +128,13 @@ public sealed class MajoritySim
     /// <summary>Starts node <paramref name="index"/>'s daemon again with a fresh lease engine (term 0).</summary>
     public void Restart(int index)
     {
-        Owners[index].Restart(NewLease((ushort)(index + 1)));
+        Owners[index].Restart(NewLease((ushort)(index + 1)), Net.Clock.Now);
         Nodes[index].Backlog.Clear();
         Nodes[index].Paused = false;
     }
 
-    /// <summary>`splitguard stop --leave-running` on node <paramref name="index"/> (see <see cref="SimOwner.LeaveInMaintenance"/>).</summary>
-    public void LeaveInMaintenance(int index) => Owners[index].LeaveInMaintenance(Net.Clock.Now);
+    /// <summary>`splitguard stop --leave-running` on node <paramref name="index"/>; false when the daemon refuses it.</summary>
+    public bool LeaveInMaintenance(int index) => Owners[index].LeaveInMaintenance(Net.Clock.Now);
 
     /// <summary>
     /// Node <paramref name="index"/>'s daemon alone restarts while its resources run on: a lease engine with the stored
@@ -159,9 +159,9 @@ public sealed class MajoritySim
         while (Net.Clock.Now < until)
         {
             Net.Run(TimeSpan.FromMilliseconds(1));
-            foreach (var (node, since) in _frozenSince)
+            foreach (var (node, _) in _frozenSince)
             {
-                Owners[Nodes.IndexOf(node)].GuardCheck(Net.Clock.Now, since, Options.Detection);
+                Owners[Nodes.IndexOf(node)].GuardCheck(Net.Clock.Now);
             }
 
             int active = 0;

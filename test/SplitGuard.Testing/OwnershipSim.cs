@@ -13,16 +13,21 @@ public sealed class OwnershipSim
     private readonly Core.Config.ClusterConfig _cluster;
     private ulong _incarnations;
 
-    public OwnershipSim(int seed = 1, double intervalSeconds = 0.02, int maxLoss = 4, double stopBudgetSeconds = 0.05)
+    /// <param name="watchdogSeconds">The watchdog timeout of both nodes (0: none); it enters the lease arithmetic.</param>
+    public OwnershipSim(int seed = 1, double intervalSeconds = 0.02, int maxLoss = 4, double stopBudgetSeconds = 0.05, double watchdogSeconds = 0)
     {
         var cluster = TestClusters.TwoNodes(intervalSeconds, maxLoss);
         _cluster = cluster;
         (Net, N1, N2) = TestClusters.Pair(cluster, seed);
         var interval = TimeSpan.FromSeconds(intervalSeconds);
         var detection = (interval * maxLoss) + Core.Links.LinkMonitor.Slack(interval);
-        Options = new LeaseOptions(detection, interval, TimeSpan.FromSeconds(stopBudgetSeconds));
-        O1 = new SimOwner(N1, 1, 2, Options, Net.Clock.Now);
-        O2 = new SimOwner(N2, 2, 1, Options, Net.Clock.Now);
+        Options = new LeaseOptions(detection, interval, TimeSpan.FromSeconds(stopBudgetSeconds)) { Watchdog = TimeSpan.FromSeconds(watchdogSeconds) };
+        O1 = new SimDaemon(N1, new TwoNodeLease(1, Options, Net.Clock.Now), [2]);
+        O2 = new SimDaemon(N2, new TwoNodeLease(2, Options, Net.Clock.Now), [1]);
+        if (watchdogSeconds > 0)
+        {
+            O1.Watchdog = O2.Watchdog = Options.Watchdog;
+        }
         Net.Drops.Add(hop => _blocked.Contains((hop.From, hop.To)));
     }
 
@@ -32,9 +37,9 @@ public sealed class OwnershipSim
 
     public SimNode N2 { get; }
 
-    public SimOwner O1 { get; }
+    public SimDaemon O1 { get; }
 
-    public SimOwner O2 { get; }
+    public SimDaemon O2 { get; }
 
     public LeaseOptions Options { get; }
 
@@ -63,10 +68,14 @@ public sealed class OwnershipSim
 
     private readonly Dictionary<SimNode, TimeSpan> _frozenSince = [];
 
-    /// <summary>Freezes (SIGSTOP) or thaws a node; while frozen its guard may stop its resources.</summary>
-    public void Pause(SimNode node, bool paused)
+    /// <summary>
+    /// Freezes (SIGSTOP) or thaws a node's daemon; while frozen its guard may stop its resources, unless
+    /// <paramref name="guardToo"/> freezes the guard with it (then only the watchdog can end them).
+    /// </summary>
+    public void Pause(SimNode node, bool paused, bool guardToo = false)
     {
         node.Paused = paused;
+        OwnerOf(node).GuardFrozen = paused && guardToo;
         if (paused)
         {
             _frozenSince[node] = Net.Clock.Now;
@@ -96,8 +105,8 @@ public sealed class OwnershipSim
     /// </summary>
     public void Restart(SimNode node)
     {
-        var (lease, _) = Reboot(node);
-        OwnerOf(node).Restart(lease);
+        var (lease, now) = Reboot(node);
+        OwnerOf(node).Restart(lease, now);
         _crashed.Remove(node);
         node.Paused = false;
     }
@@ -126,19 +135,22 @@ public sealed class OwnershipSim
         return (new TwoNodeLease(self, Options, now, OwnerOf(node).Lease.Term), now);
     }
 
-    /// <summary>`splitguard stop --leave-running` on <paramref name="node"/> (see <see cref="SimOwner.LeaveInMaintenance"/>).</summary>
-    public void LeaveInMaintenance(SimNode node) => OwnerOf(node).LeaveInMaintenance(Net.Clock.Now + node.ClockOffset);
+    /// <summary>`splitguard stop --leave-running` on <paramref name="node"/>; false when the daemon refuses it.</summary>
+    public bool LeaveInMaintenance(SimNode node) => OwnerOf(node).LeaveInMaintenance(Net.Clock.Now + node.ClockOffset);
 
     /// <summary>True while <paramref name="node"/>'s daemon is gone (left in maintenance, or stopped); see <see cref="RestartDaemon"/>.</summary>
     public bool IsAway(SimNode node) => OwnerOf(node).Away;
 
-    /// <summary>True while <paramref name="node"/>'s daemon is on its way out (see <see cref="SimOwner.Departing"/>).</summary>
+    /// <summary>True while <paramref name="node"/>'s daemon is on its way out (see <see cref="SimDaemon.Departing"/>).</summary>
     public bool IsDeparting(SimNode node) => OwnerOf(node).Departing;
 
     /// <summary>The node's monotonic clock jumps forward by <paramref name="by"/> (a suspended VM resumes).</summary>
     public static void Jump(SimNode node, TimeSpan by) => node.ClockOffset += by;
 
-    private SimOwner OwnerOf(SimNode node) => node == N1 ? O1 : O2;
+    public SimDaemon OwnerOf(SimNode node) => node == N1 ? O1 : O2;
+
+    /// <summary>Watchdog resets so far (the node reset by its watchdog, then down until <see cref="Restart"/>).</summary>
+    public int WatchdogResets { get; private set; }
 
     /// <summary>Runs and checks after every 1 ms step.</summary>
     public void Run(TimeSpan duration)
@@ -147,9 +159,19 @@ public sealed class OwnershipSim
         while (Net.Clock.Now < until)
         {
             Net.Run(TimeSpan.FromMilliseconds(1));
-            foreach (var (node, since) in _frozenSince)
+            foreach (var (node, _) in _frozenSince)
             {
-                OwnerOf(node).GuardCheck(Net.Clock.Now + node.ClockOffset, since + node.ClockOffset, Options.Detection);
+                OwnerOf(node).GuardCheck(Net.Clock.Now + node.ClockOffset);
+            }
+
+            foreach (var node in new[] { N1, N2 })
+            {
+                if (!_crashed.Contains(node) && OwnerOf(node).WatchdogExpired(Net.Clock.Now + node.ClockOffset))
+                {
+                    WatchdogResets++;
+                    OwnerOf(node).Trace?.Add($"{Net.Clock.Now.TotalMilliseconds:0} {node.Name}: WATCHDOG RESET");
+                    Crash(node);
+                }
             }
 
             if (O1.Active && O2.Active)
@@ -164,5 +186,5 @@ public sealed class OwnershipSim
         }
     }
 
-    public SimOwner? Owner => O1.Started ? O1 : O2.Started ? O2 : null;
+    public SimDaemon? Owner => O1.Started ? O1 : O2.Started ? O2 : null;
 }

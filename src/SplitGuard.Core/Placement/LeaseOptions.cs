@@ -23,6 +23,16 @@ public sealed record LeaseOptions(TimeSpan Detection, TimeSpan Interval, TimeSpa
     /// </summary>
     public TimeSpan AcquireAfter => AckWindow + (Interval * 2);
 
+    /// <summary>
+    /// The watchdog timeout (<c>Ownership.watchdog.timeout</c>), or zero without a watchdog. A node whose daemon and guard
+    /// froze together is reset by its watchdog at most this long after its last pet, and it pets only before its hard
+    /// stop deadline (inside the lease): every wait for another node's lease to end grows by this much.
+    /// </summary>
+    public TimeSpan Watchdog { get; init; }
+
+    /// <summary>How long an earlier holder may still run its resources after its last evidence: the lease, plus the watchdog reset.</summary>
+    public TimeSpan LeaseWithReset => Lease + Watchdog;
+
     /// <summary>Silence (and continuous witness contact) required before taking over from a silent peer.</summary>
-    public TimeSpan TakeoverAfter => Lease + AcquireAfter;
+    public TimeSpan TakeoverAfter => LeaseWithReset + AcquireAfter;
 }

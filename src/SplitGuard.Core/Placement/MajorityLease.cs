@@ -83,7 +83,7 @@ public sealed class MajorityLease : IOwnershipLease
     /// After an owner's last frame: the detection time until the others notice, up to two intervals per rank of election
     /// delay plus a round of votes (bounded here by four intervals), then the lease and two intervals of delivery.
     /// </summary>
-    public TimeSpan TakeoverAfter => _options.Detection + (_options.Interval * 4) + _options.Lease + (_options.Interval * 2);
+    public TimeSpan TakeoverAfter => _options.Detection + (_options.Interval * 4) + _options.LeaseWithReset + (_options.Interval * 2);
 
     public OwnershipDecision Decide(TimeSpan now, IReadOnlyList<PeerObservation> peers, bool resourcesActive, TimeSpan? lastStall)
     {
@@ -108,7 +108,7 @@ public sealed class MajorityLease : IOwnershipLease
                 _resume.Close();
                 Holder = _self;
                 _lastEvidence = acks[Majority - 2];
-                _majorityAt = now - _options.Lease - (_options.Interval * 2);
+                _majorityAt = now - _options.LeaseWithReset - (_options.Interval * 2);
                 _startCleared = true;
                 return new OwnershipDecision(true, Term, Holder, $"resumed term {Term}: a majority still names this node holder, acknowledges it, and the resources run here");
             }
@@ -243,7 +243,7 @@ public sealed class MajorityLease : IOwnershipLease
         if (!_startCleared)
         {
             var everyoneClear = peers.All(p => p.Heard && p.PeerTerm == Term && p.PeerHolder == _self && !p.PeerRunning);
-            var wait = _options.Lease + (_options.Interval * 2) - (now - majorityAt);
+            var wait = _options.LeaseWithReset + (_options.Interval * 2) - (now - majorityAt);
             if (!everyoneClear && wait > TimeSpan.Zero)
             {
                 return new OwnershipDecision(false, Term, Holder, $"holder of term {Term} by majority; an earlier holder's lease may last {wait.TotalMilliseconds:0} ms more");

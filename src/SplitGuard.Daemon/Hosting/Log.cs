@@ -65,21 +65,7 @@ internal static partial class Log
     [LoggerMessage(1301, LogLevel.Warning, "control socket: bad request from pid {Pid}: {Reason}")]
     public static partial void ControlBadRequest(ILogger logger, int pid, string reason);
 
-    [LoggerMessage(1400, LogLevel.Critical, "PANIC: {Reason}; no automatic decisions until `splitguard recover` (heartbeats go on; peers are told resources may still run here)")]
-    public static partial void Panic(ILogger logger, string reason);
-
     [LoggerMessage(1401, LogLevel.Error, "cannot store the lease term in {Path} ({Reason}): this node stops being eligible to own resources until it can")]
     public static partial void TermNotStored(ILogger logger, string path, string reason);
-
-    [LoggerMessage(1402, LogLevel.Warning, "gateways {Targets}: {State}; {Consequence}")]
-    public static partial void Gateways(ILogger logger, string targets, string state, string consequence);
-
-    [LoggerMessage(1403, LogLevel.Warning, "leaving in maintenance (stop --leave-running): the resources stay running without the daemon; the peers hold off until it is back")]
-    public static partial void LeavingInMaintenance(ILogger logger);
-
-    [LoggerMessage(1404, LogLevel.Information, "maintenance: the peers acknowledged frames carrying the maintenance flag after {Ms:0} ms; leaving")]
-    public static partial void MaintenanceConfirmed(ILogger logger, double ms);
-
-    [LoggerMessage(1405, LogLevel.Error, "maintenance: no proof within {Ms:0} ms that the peers saw the maintenance flag (a peer that missed it would take over): stopping the resources instead of leaving them running")]
-    public static partial void MaintenanceUnconfirmed(ILogger logger, double ms);
 }
+

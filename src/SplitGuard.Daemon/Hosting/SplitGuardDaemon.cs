@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using SplitGuard.Core.Config;
 using SplitGuard.Core.Links;
+using SplitGuard.Core.Node;
 using SplitGuard.Core.Placement;
 using SplitGuard.Daemon.Agents;
 using SplitGuard.Daemon.Resources;
@@ -27,27 +28,19 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
     private readonly long _clockOrigin = Stopwatch.GetTimestamp();
     private readonly List<Action<LinkEvent>> _subscribers = [];
     private readonly IOwnershipLease? _lease;
+    private readonly NodeController? _controller;
     private readonly ResourceManager? _resources;
     private readonly Guard? _guard;
     private readonly ushort _leaseCluster;
     private readonly ushort[] _leasePeers = [];
     private readonly TimeSpan _leaseTick;
-    private OwnershipDecision _decision;
     private PeerObservation[] _observations = [];
     private volatile bool _stopRequested;
-    private volatile bool _leaveRunning;
-    private bool _operatorIneligible;
-    private Protocol.Heartbeat.NodeStatus _operatorStatus = Protocol.Heartbeat.NodeStatus.Online;
-    private TimeSpan? _offlineUntil;
-    private TimeSpan? _moveAwayUntil;
-    private string? _panicLogged;
     private readonly TermFile? _termFile;
     private readonly GatewayMonitor? _gateway;
     private readonly byte[] _gatewayPayload = new byte[8];
     private readonly List<(IPAddress Target, ushort Sequence)> _gatewayProbes = [];
     private IPAddress? _gatewaySource;
-    private bool _gatewayLost;
-    private bool _gatewayGiveUp;
     private uint _persistedTerm;
     private string? _termError;
     private UdpTransport? _udp;
@@ -89,6 +82,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
             _lease = _leasePeers.Length == 1
                 ? new TwoNodeLease(membership.LocalNode, options, Now(), _persistedTerm)
                 : new MajorityLease(membership.LocalNode, first.Members.ToDictionary(m => m.Id, m => m.Priority), options, Now(), _persistedTerm);
+            _controller = new NodeController(_lease);
             // From the first frame on, until the probe has said what runs here: PROGRESS, the stored term, no holder
             // (peers keep a restarted holder's lease meanwhile; an ONLINE frame naming nobody would read as a release).
             _engine.Status = Protocol.Heartbeat.NodeStatus.Progress;
@@ -175,54 +169,22 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
         var events = new List<LinkEvent>();
         using var registration = stop.Register(() => _wake.Set());
         bool stopping = false;
-        TimeSpan? leaveAt = null;
-        TimeSpan? maintenanceSince = null;
-        TimeSpan? maintenanceConfirmed = null;
+        bool exit = false;
         try
         {
-            while (true)
+            while (!exit)
             {
                 if ((stop.IsCancellationRequested || _stopRequested) && !stopping)
                 {
-                    // Stopping the daemon stops its resources first (DESIGN rule 8): release the lease, announce OFFLINE,
-                    // keep heartbeating until they are down and the peer has seen it, then leave.
+                    // Stopping the daemon stops its resources first (DESIGN rule 8): the controller releases the lease,
+                    // the frames say OFFLINE, and the daemon heartbeats on until they are down and the peers have seen it.
                     stopping = true;
-                    if (_leaveRunning)
+                    lock (_gate)
                     {
-                        Log.LeavingInMaintenance(_log);
-                    }
-                }
-
-                if (stopping && _leaveRunning && _resources is not null && _resources.Active)
-                {
-                    // Leaving in maintenance: heartbeat with the maintenance flag until the peers surely have it (their
-                    // acknowledgements prove it), a little longer, then go. Without that proof in time, the resources
-                    // are stopped as in a normal stop: a peer that missed the flag would take them over.
-                    var at = Now();
-                    var lease = _lease!;
-                    maintenanceSince ??= at;
-                    if (maintenanceConfirmed is null && MaintenanceLeave.Confirmed(lease.Self, maintenanceSince.Value, _observations, lease.Options))
-                    {
-                        maintenanceConfirmed = at;
-                        Log.MaintenanceConfirmed(_log, (at - maintenanceSince.Value).TotalMilliseconds);
+                        _controller?.RequestStop(leaveRunning: false);
                     }
 
-                    if (maintenanceConfirmed is { } confirmed && at - confirmed >= MaintenanceLeave.Linger(lease.Options))
-                    {
-                        break;
-                    }
-
-                    if (maintenanceConfirmed is null && at - maintenanceSince.Value >= MaintenanceLeave.Patience(lease.Options))
-                    {
-                        Log.MaintenanceUnconfirmed(_log, MaintenanceLeave.Patience(lease.Options).TotalMilliseconds);
-                        _leaveRunning = false;
-                    }
-                }
-                else if (stopping)
-                {
-                    // Nothing runs here (any more): heartbeat a few more intervals (OFFLINE), then go.
-                    leaveAt ??= Now() + (_leaseTick * 10);
-                    if (Now() >= leaveAt)
+                    if (_controller is null)
                     {
                         break;
                     }
@@ -236,7 +198,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
                     deadline = _engine.Tick(now, sends, events);
                     if (_lease is not null)
                     {
-                        Decide(now, stopping);
+                        exit = Decide(now);
                         var next = now + _leaseTick;
                         deadline = next < deadline ? next : deadline;
                         if (_gateway is not null)
@@ -333,71 +295,40 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
     [ThreadStatic]
     private static List<LinkEvent>? t_events;
 
-    private void Decide(TimeSpan now, bool stopping)
+    /// <summary>One pass of the node policy (Core's <see cref="NodeController"/>): gather the facts, carry out its actions. True: leave.</summary>
+    private bool Decide(TimeSpan now)
     {
-        if (_offlineUntil is { } until && now >= until)
-        {
-            _offlineUntil = null;
-            _operatorIneligible = false;
-            _operatorStatus = Protocol.Heartbeat.NodeStatus.Online;
-            _log.LogInformation("offline period over: this node is ONLINE again");
-        }
-
-        var taker = Array.FindIndex(_observations, o => o.Heard && o.PeerHolder == o.Peer && o.PeerRunning);
-        if (_moveAwayUntil is { } moveEnd && (now >= moveEnd || taker >= 0))
-        {
-            _moveAwayUntil = null;
-            _log.LogInformation("resource move: {Outcome}; this node may own resources again",
-                taker < 0 ? "no other node took the resources over in time" : $"node {_observations[taker].Peer} runs the resources now");
-        }
-
-        var panic = _resources!.PanicReason;
-        if (panic != _panicLogged)
-        {
-            _panicLogged = panic;
-            if (panic is not null)
-            {
-                Log.Panic(_log, panic);
-            }
-        }
-
-        bool needsMove = _resources.NeedsMove;
-        GatewayCheck(now);
-        bool leaving = stopping && !_leaveRunning;
-
-        // Until the probe at start has said what runs here, claim nothing (resources found running may be resumed).
-        _lease!.Eligible = !_resources.Probing && !leaving && !_operatorIneligible && panic is null && !needsMove && _moveAwayUntil is null && _termError is null && !_gatewayGiveUp;
         for (int i = 0; i < _leasePeers.Length; i++)
         {
             _observations[i] = _engine.Peer(_leaseCluster, _leasePeers[i]).Observe(now);
         }
 
-        bool active = _resources.Active;
-        var decision = _lease.Decide(now, _observations, active, _engine.LastStall);
-        _engine.Status = leaving ? Protocol.Heartbeat.NodeStatus.Offline
-            : _operatorIneligible ? _operatorStatus
-            : _resources.Probing || _lease.Resuming ? Protocol.Heartbeat.NodeStatus.Progress // peers keep a restarted holder's lease meanwhile
-            : !_lease.Eligible ? Protocol.Heartbeat.NodeStatus.Standby
-            : Protocol.Heartbeat.NodeStatus.Online;
-        PersistTerm(decision.Term);
-        _engine.SetLease(_leaseCluster, decision.Term, decision.Holder, active, _lease.Options.AckWindow, _gatewayLost, stopping && _leaveRunning && active);
-        if (decision.Run != _decision.Run || decision.Holder != _decision.Holder || decision.Term != _decision.Term)
+        var resources = _resources!;
+        var inputs = new NodeInputs(_observations, resources.Active, resources.Probing, resources.NeedsMove, resources.PanicReason,
+            _termError is not null, _gateway is null ? null : !_gateway.Reachable(now), _engine.LastStall);
+        var actions = _controller!.Step(now, inputs);
+        _engine.Status = actions.Status;
+        PersistTerm(actions.PersistTerm);
+        _engine.SetLease(_leaseCluster, actions.Term, actions.Holder, actions.Running, _lease!.Options.AckWindow, actions.GatewaysLost, actions.Maintenance);
+        if (actions.Run is { } run)
         {
-            _log.LogInformation("ownership: {Verdict}, term {Term}, holder {Holder}: {Reason}",
-                decision.Run ? "RUN" : "stop", decision.Term, decision.Holder == 0 ? "none" : decision.Holder.ToString(System.Globalization.CultureInfo.InvariantCulture), decision.Reason);
+            resources.Apply(run);
         }
 
-        _decision = decision;
-        if (!_resources.Probing && !_lease.Resuming)
+        foreach (var e in actions.Events)
         {
-            // Waiting to resume the lease held before a restart: the resources found running stay as they are.
-            _resources.Apply(decision.Run);
+            var level = e.Level switch
+            {
+                NodeEventLevel.Critical => LogLevel.Critical,
+                NodeEventLevel.Error => LogLevel.Error,
+                NodeEventLevel.Warning => LogLevel.Warning,
+                _ => LogLevel.Information,
+            };
+            _log.Log(level, new EventId(e.Id, "node"), "{Message}", e.Message);
         }
-        // The guard acts if no beat comes before the point where this node would stop on its own (lease not renewable),
-        // plus half the stop budget: the stops it runs (tens of ms) still end well before the lease does.
-        var grace = _lease.Options.StopBudget / 2;
-        var remaining = (decision.Holder == _lease.Self ? _lease.LastEvidence + _lease.Options.Detection - now : _lease.Options.Detection) + grace;
-        _guard!.Beat(now, _resources.Active, remaining);
+
+        _guard!.Beat(now, actions.Guard.Active, actions.Guard.GracefulIn);
+        return actions.Exit;
     }
 
     private void Send(List<OutgoingFrame> sends)
@@ -464,32 +395,38 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
                     var report = StatusReport.Build(_engine, _settings.Memberships, Now(), DateTimeOffset.Now,
                         new DaemonInfo(Version, _settings.NodeName, _settings.ConfigPath));
                     report["ok"] = true;
-                    if (_lease is not null)
+                    if (_controller is not null)
                     {
+                        var decision = _controller.Decision;
+                        var now = Now();
                         report["ownership"] = new JsonObject
                         {
                             ["cluster"] = _leaseCluster,
-                            ["term"] = _decision.Term,
-                            ["holder"] = _decision.Holder,
-                            ["run"] = _decision.Run,
-                            ["why"] = _decision.Reason,
+                            ["term"] = decision.Term,
+                            ["holder"] = decision.Holder,
+                            ["run"] = decision.Run,
+                            ["why"] = decision.Reason,
+                            ["status"] = _controller.Status.ToString().ToUpperInvariant(),
                             ["resources"] = _resources!.State,
                             ["resource_failures"] = _resources.Failures,
-                            ["eligible"] = _lease.Eligible,
+                            ["eligible"] = _lease!.Eligible,
                             ["panic"] = _resources.PanicReason,
                             ["term_store_error"] = _termError,
                             ["gateways"] = _gateway is null ? null : new JsonObject
                             {
                                 ["targets"] = new JsonArray([.. _gateway.Targets.Select(t => (JsonNode)t.ToString())]),
-                                ["reachable"] = !_gatewayLost,
-                                ["giving_up"] = _gatewayGiveUp,
+                                ["reachable"] = !_controller.GatewaysLost,
+                                ["giving_up"] = _controller.GatewayGiveUp,
                             },
-                            ["moving_away"] = _moveAwayUntil is not null,
+                            ["moving_away"] = _controller.MovingAway,
+                            ["stop_budget_ms"] = _lease.Options.StopBudget.TotalMilliseconds,
+                            ["hard_deadline_in_ms"] = _controller.HardDeadline is { } hard && _resources.Active ? Math.Round((hard - now).TotalMilliseconds) : null,
+                            ["hard_killed"] = _controller.HardKilled,
                             ["resource_list"] = ResourceList(),
                             ["takeover_after_ms"] = _lease.TakeoverAfter.TotalMilliseconds,
                             ["engine"] = _lease is MajorityLease ? "majority" : "two-node",
-                            ["evidence"] = Evidence(Now(), _observations[0]),
-                            ["peers"] = new JsonArray([.. _observations.Select(o => (JsonNode)Evidence(Now(), o))]),
+                            ["evidence"] = Evidence(now, _observations[0]),
+                            ["peers"] = new JsonArray([.. _observations.Select(o => (JsonNode)Evidence(now, o))]),
                         };
                     }
                     return report;
@@ -513,18 +450,12 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
 
                     lock (_gate)
                     {
-                        if (_resources!.PanicReason is not null)
+                        if (_controller!.RequestStop(leaveRunning: true, _resources!.PanicReason) is { } refused)
                         {
-                            return ControlServer.Error("refused: this node is in panic; recover first");
-                        }
-
-                        if (!_observations.Any(o => o.Heard && o.HearsMe))
-                        {
-                            return ControlServer.Error("refused: no peer hears this node, so none could be told to hold off; stop the resources with `splitguard stop`");
+                            return ControlServer.Error(refused);
                         }
                     }
 
-                    _leaveRunning = true;
                     _stopRequested = true;
                     _wake.Set();
                     return new JsonObject
@@ -544,44 +475,20 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
 
     private JsonObject SetAvailability(string command, double? seconds)
     {
-        if (_lease is null)
+        if (_controller is null)
         {
             return ControlServer.Error("this node runs no resources (no Resources section): nothing to switch over");
         }
 
+        string message;
         lock (_gate)
         {
-            _offlineUntil = null;
-            switch (command)
-            {
-                case "online":
-                    _operatorIneligible = false;
-                    _operatorStatus = Protocol.Heartbeat.NodeStatus.Online;
-                    break;
-                case "standby":
-                    _operatorIneligible = true;
-                    _operatorStatus = Protocol.Heartbeat.NodeStatus.Standby;
-                    break;
-                default:
-                    _operatorIneligible = true;
-                    _operatorStatus = Protocol.Heartbeat.NodeStatus.Offline;
-                    _offlineUntil = Now() + TimeSpan.FromSeconds(seconds is > 0 ? seconds.Value : 30);
-                    break;
-            }
+            message = _controller.SetAvailability(command, Now(), seconds is > 0 ? TimeSpan.FromSeconds(seconds.Value) : null);
         }
 
-        _log.LogInformation("operator: {Command}{For}", command, command == "offline" ? $" for {(seconds is > 0 ? seconds.Value : 30)} s" : string.Empty);
+        _log.LogInformation(new EventId(1411, "operator"), "operator: {Command}: {Message}", command, message);
         _wake.Set();
-        return new JsonObject
-        {
-            ["ok"] = true,
-            ["message"] = command switch
-            {
-                "online" => "ONLINE: this node may own resources again",
-                "standby" => "STANDBY: this node releases the lease and stops its resources; the peer takes over",
-                _ => $"OFFLINE for {(seconds is > 0 ? seconds.Value : 30)} s: switchover to the peer; ONLINE again afterwards",
-            },
-        };
+        return new JsonObject { ["ok"] = true, ["message"] = message };
     }
 
     /// <summary>
@@ -614,30 +521,6 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
 
             _termError = e.Message;
         }
-    }
-
-    /// <summary>
-    /// pha's gateway rule: a node that lost every gateway gives up its lease and resources while another node, heard
-    /// ONLINE, still reaches its own (that node takes over at once: it hears the release). When all lost them (the
-    /// gateway itself is down), nobody moves.
-    /// </summary>
-    private void GatewayCheck(TimeSpan now)
-    {
-        if (_gateway is null)
-        {
-            return;
-        }
-
-        bool lost = !_gateway.Reachable(now);
-        bool giveUp = lost && _observations.Any(o => o.Heard && !o.PeerGatewayLost && o.PeerStatus == Protocol.Heartbeat.NodeStatus.Online);
-        if (lost != _gatewayLost || giveUp != _gatewayGiveUp)
-        {
-            Log.Gateways(_log, string.Join(", ", _gateway.Targets), lost ? "lost" : "reachable",
-                giveUp ? "another node still reaches them: giving up the lease and resources" : lost ? "no other node reaches them either: nothing moves" : "this node may own resources");
-        }
-
-        _gatewayLost = lost;
-        _gatewayGiveUp = giveUp;
     }
 
     private JsonArray ResourceList()
@@ -712,22 +595,15 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
                     message = enabled.Length > 0 ? $"group {enabled} may run again; it starts where the lease is held" : $"{name} was not kept stopped; fail count reset";
                     break;
                 case "move":
-                    if (_decision.Holder != _lease!.Self)
+                    var (moved, moveMessage) = _controller!.MoveAway(Now(), name);
+                    if (!moved)
                     {
-                        return ControlServer.Error(_decision.Holder == 0
-                            ? $"nobody holds the lease now; {name} does not run here"
-                            : $"{name} does not run here: node {_decision.Holder} holds the lease; run the move there");
+                        return ControlServer.Error(moveMessage);
                     }
 
-                    var online = _observations.Where(o => o.Heard && o.PeerStatus == Protocol.Heartbeat.NodeStatus.Online).Select(o => o.Peer).ToList();
-                    if (online.Count == 0)
-                    {
-                        return ControlServer.Error($"refused: no other node is heard ONLINE, so nobody could take {name} over");
-                    }
-
-                    _moveAwayUntil = Now() + TimeSpan.FromSeconds(60);
-                    message = $"moving: this node releases the lease and stops its resources; node(s) {string.Join(", ", online)} may take them over";
+                    message = moveMessage;
                     break;
+
                 default:
                     return ControlServer.Error($"unknown resource action '{action}'; known: start, stop, move, cleanup");
             }
@@ -760,8 +636,9 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
 
     public void Dispose()
     {
-        if (!_leaveRunning)
+        if (_controller is not { LeavingRunning: true })
         {
+            // Normally the resources are down already (the controller waits for it); this is the safety net.
             _resources?.StopAndWait(TimeSpan.FromSeconds(30));
         }
 
