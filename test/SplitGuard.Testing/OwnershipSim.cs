@@ -107,6 +107,8 @@ public sealed class OwnershipSim
     {
         var (lease, now) = Reboot(node);
         OwnerOf(node).Restart(lease, now);
+        _bootAt.Remove(node);
+        OwnerOf(node).Trace?.Add($"{Net.Clock.Now.TotalMilliseconds:0} {node.Name}: restarted (node time {now.TotalMilliseconds:0})");
         _crashed.Remove(node);
         node.Paused = false;
     }
@@ -149,8 +151,13 @@ public sealed class OwnershipSim
 
     public SimDaemon OwnerOf(SimNode node) => node == N1 ? O1 : O2;
 
-    /// <summary>Watchdog resets so far (the node reset by its watchdog, then down until <see cref="Restart"/>).</summary>
+    /// <summary>Watchdog resets so far (the node reset by its watchdog: it reboots and its daemon starts after <see cref="BootTime"/>).</summary>
     public int WatchdogResets { get; private set; }
+
+    /// <summary>How long a node reset by its watchdog takes to boot and start its daemon again.</summary>
+    public TimeSpan BootTime { get; set; } = TimeSpan.FromMilliseconds(300);
+
+    private readonly Dictionary<SimNode, TimeSpan> _bootAt = [];
 
     /// <summary>Runs and checks after every 1 ms step.</summary>
     public void Run(TimeSpan duration)
@@ -171,6 +178,11 @@ public sealed class OwnershipSim
                     WatchdogResets++;
                     OwnerOf(node).Trace?.Add($"{Net.Clock.Now.TotalMilliseconds:0} {node.Name}: WATCHDOG RESET");
                     Crash(node);
+                    _bootAt[node] = Net.Clock.Now + BootTime;
+                }
+                else if (_crashed.Contains(node) && _bootAt.TryGetValue(node, out var boot) && Net.Clock.Now >= boot)
+                {
+                    Restart(node);
                 }
             }
 

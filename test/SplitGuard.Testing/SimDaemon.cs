@@ -20,6 +20,7 @@ public sealed class SimDaemon
     private TimeSpan _beatAt;
     private GuardBeat _beat;
     private bool _guardKilled;
+    private TimeSpan _stopBegan;
 
     /// <summary>A node with any lease engine, observing <paramref name="peers"/> of cluster 1.</summary>
     public SimDaemon(SimNode node, IOwnershipLease lease, ushort[] peers)
@@ -43,6 +44,12 @@ public sealed class SimDaemon
 
     /// <summary>How long a graceful stop takes; <see cref="TimeSpan.MaxValue"/>: it never ends by itself (a hung agent, a service ignoring SIGTERM).</summary>
     public TimeSpan StopTime { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>
+    /// The agent's stop timeout: a graceful stop still running after it fails, and the daemon's escalation kills the
+    /// resource's processes (retried every timeout while they cannot be killed: the daemon's panic until recover).
+    /// </summary>
+    public TimeSpan StopTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>How long the hard kill (freeze, SIGKILL, thaw, addresses removed) takes.</summary>
     public TimeSpan KillTime { get; set; } = TimeSpan.FromMilliseconds(3);
@@ -230,6 +237,7 @@ public sealed class SimDaemon
     private void BeginStop(TimeSpan now)
     {
         State = ResourceState.Stopping;
+        _stopBegan = now;
         _transitionEnd = StopTime == TimeSpan.MaxValue ? TimeSpan.MaxValue : now + StopTime;
     }
 
@@ -252,6 +260,12 @@ public sealed class SimDaemon
 
     private void Advance(TimeSpan now)
     {
+        if (State == ResourceState.Stopping && now < _transitionEnd && now - _stopBegan >= StopTimeout && !Away)
+        {
+            _stopBegan = now;
+            Kill(now, "stop timed out: escalation");
+        }
+
         if (State is ResourceState.Starting or ResourceState.Stopping && now >= _transitionEnd)
         {
             State = State == ResourceState.Starting ? ResourceState.Started : ResourceState.Stopped;

@@ -224,7 +224,7 @@ public sealed partial class NodeController
             if (inputs.Panic is not null && !_stuckLogged)
             {
                 _stuckLogged = true;
-                Event(1410, NodeEventLevel.Error, "stop requested in panic: a resource may still run here, so the daemon stays and tells its peers so until `splitguard recover` confirms it stopped (or it is killed: the guard then kills the resources)");
+                Event(1416, NodeEventLevel.Error, "stop requested in panic: a resource may still run here, so the daemon stays and tells its peers so until `splitguard recover` confirms it stopped (or it is killed: the guard then kills the resources)");
             }
 
             return;

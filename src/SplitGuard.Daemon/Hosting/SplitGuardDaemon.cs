@@ -486,7 +486,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
             message = _controller.SetAvailability(command, Now(), seconds is > 0 ? TimeSpan.FromSeconds(seconds.Value) : null);
         }
 
-        _log.LogInformation(new EventId(1411, "operator"), "operator: {Command}: {Message}", command, message);
+        _log.LogInformation(new EventId(1417, "operator"), "operator: {Command}: {Message}", command, message);
         _wake.Set();
         return new JsonObject { ["ok"] = true, ["message"] = message };
     }
