@@ -25,6 +25,7 @@ public sealed partial class NodeController
     private bool _stuckLogged;
     private TimeSpan? _heldEvidence;
     private TimeSpan? _activeSince;
+    private TimeSpan? _heardEvidence;
     private TimeSpan? _basis;
     private bool _hardKilled;
 
@@ -146,16 +147,17 @@ public sealed partial class NodeController
             _hardKilled = false;
         }
 
-        _basis = _heldEvidence ?? _activeSince;
         if (inputs.Observations.Count == 1 && inputs.Observations[0] is { Heard: true, HearsMe: true, LastHeard: { } heard })
         {
             var evidence = heard - options.Detection + options.AckWindow + options.Interval;
-            _basis = _basis is { } b && b > evidence ? b : evidence;
+            _heardEvidence = _heardEvidence is { } e && e > evidence ? e : evidence;
         }
 
+        _basis = Latest(_heldEvidence, _heardEvidence) ?? _activeSince;
         if (!active)
         {
             _basis = null;
+            _heardEvidence = null;
         }
 
         if (active && _actions.Run == false && Lease.Holder != Lease.Self && HardDeadline is { } hard && now >= hard && !_hardKilled)
@@ -236,6 +238,8 @@ public sealed partial class NodeController
             _actions.Exit = true;
         }
     }
+
+    private static TimeSpan? Latest(TimeSpan? a, TimeSpan? b) => a is { } x && (b is not { } y || x > y) ? a : b;
 
     private void Event(int id, NodeEventLevel level, string message) => _actions.Events.Add(new NodeEvent(id, level, message));
 }
