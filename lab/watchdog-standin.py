@@ -19,7 +19,9 @@ Run it outside NAME (the root namespace): it refuses to run inside the namespace
 refuses to empty the namespace of pid 1. Freezing the node's daemon and guard does not freeze it.
 
 FILE gets one line per event, `<UTC time> mono=<CLOCK_MONOTONIC seconds> <event> key=value...`;
-events: listening, armed, closed-without-magic, disarmed, reset, stopped. CLOCK_MONOTONIC is the clock
+events: listening, armed, closed-without-magic, disarmed, reset, stopped. A reset line is written once
+the links are down and the processes killed; its `detected` field is when the missed pet was noticed,
+`took` how long the links and kills took. CLOCK_MONOTONIC is the clock
 of .NET's Stopwatch on Linux, so tests compare the two directly.
 """
 
@@ -174,6 +176,7 @@ class StandIn:
         self.log(
             "reset",
             netns=self.netns,
+            detected=f"{now:.6f}",
             last_pet_age=f"{age:.6f}",
             timeout=self.timeout,
             links_down=",".join(down) or "-",
