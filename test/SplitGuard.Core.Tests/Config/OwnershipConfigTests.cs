@@ -128,4 +128,16 @@ public sealed class OwnershipConfigTests
                 Assert.Equal("test.json:5:69: $.Ownership.watchdog.timeout: expected a number of seconds from 0.05 to 60 (how long the watchdog waits for a pet before it resets the node), got 0", e.Format("test.json"));
             });
     }
+
+    [Fact]
+    public void Config_check_names_the_watchdog_and_what_it_costs_a_takeover()
+    {
+        Assert.DoesNotContain(ConfigSummary.Describe(Parse(string.Empty, string.Empty)), l => l.StartsWith("watchdog", StringComparison.Ordinal));
+        Assert.Contains(
+            "watchdog /dev/watchdog, timeout 5 s: takeovers from a silent peer wait 5 s longer",
+            ConfigSummary.Describe(Parse(string.Empty, ", \"Ownership\": { \"watchdog\": { \"timeout\": 5 } }")));
+        Assert.Contains(
+            "watchdog /run/wd, timeout 0.5 s (1 s on a kernel watchdog, which takes whole seconds): takeovers from a silent peer wait 1 s longer",
+            ConfigSummary.Describe(Parse(string.Empty, ", \"Ownership\": { \"watchdog\": { \"device\": \"/run/wd\", \"timeout\": 0.5 } }")));
+    }
 }
