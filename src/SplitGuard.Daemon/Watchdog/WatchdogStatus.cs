@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace SplitGuard.Daemon.Watchdog;
 
 /// <summary>The watchdog as <c>splitguard status</c> shows it.</summary>
@@ -34,4 +36,23 @@ public sealed record WatchdogStatus(
         WatchdogFileKind.RegularFile => "regular_file",
         _ => kind.ToString().ToLowerInvariant(),
     };
+
+    /// <summary>
+    /// The <c>watchdog</c> object of <c>splitguard status --json</c>: device, state, kind, timeout_ms,
+    /// effective_timeout_ms, pets, last_pet_age_ms, error, warning (nulls where unknown).
+    /// </summary>
+    public JsonObject ToJson() => new()
+    {
+        ["device"] = Device,
+        ["state"] = StateName,
+        ["kind"] = KindName,
+        ["timeout_ms"] = Milliseconds(ConfiguredTimeout),
+        ["effective_timeout_ms"] = Milliseconds(EffectiveTimeout),
+        ["pets"] = Pets,
+        ["last_pet_age_ms"] = Milliseconds(LastPetAge),
+        ["error"] = Error,
+        ["warning"] = Warning,
+    };
+
+    private static double? Milliseconds(TimeSpan? span) => span is { } s ? Math.Round(s.TotalMilliseconds, 3) : null;
 }

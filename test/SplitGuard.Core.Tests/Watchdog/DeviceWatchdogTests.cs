@@ -376,4 +376,21 @@ public sealed class DeviceWatchdogTests
         Assert.Empty(_device.Calls);
         Assert.Empty(_log.Lines);
     }
+
+    [Fact]
+    public void The_status_json_names_state_kind_timeouts_and_the_last_pet()
+    {
+        using var watchdog = Create(2.5);
+        watchdog.Arm(_clock.Now);
+        _clock.Advance(TimeSpan.FromMilliseconds(120));
+
+        var json = watchdog.Describe(_clock.Now).ToJson().ToJsonString();
+
+        Assert.Equal(
+            """{"device":"/dev/watchdog","state":"armed","kind":"character_device","timeout_ms":2500,"effective_timeout_ms":3000,"pets":1,"last_pet_age_ms":120,"error":null,"warning":null}""",
+            json);
+        Assert.Equal(
+            """{"device":null,"state":"none","kind":"unknown","timeout_ms":null,"effective_timeout_ms":null,"pets":0,"last_pet_age_ms":null,"error":null,"warning":"no watchdog (Ownership.watchdog): a node whose daemon and guard are both frozen, or whose resources cannot be killed, is not reset before a peer takes over"}""",
+            NoWatchdog.Instance.Describe(_clock.Now).ToJson().ToJsonString());
+    }
 }
