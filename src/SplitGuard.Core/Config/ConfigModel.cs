@@ -29,8 +29,33 @@ public sealed record OwnershipConfig(TimeSpan StopBudget)
     /// <summary>Unanswered pings before the gateways count as lost (<c>gateway_maxloss</c>, default 5).</summary>
     public int GatewayMaxLoss { get; init; } = 5;
 
+    /// <summary>The watchdog device the daemon arms while it owns or may own (<c>watchdog</c>); null: no watchdog.</summary>
+    public WatchdogConfig? Watchdog { get; init; }
+
     /// <summary>0.25 s: room for IPaddr2 (about 50 ms here) and a service that stops within 200 ms.</summary>
     public static readonly OwnershipConfig Default = new(TimeSpan.FromMilliseconds(250));
+}
+
+/// <summary>
+/// <c>Ownership.watchdog</c>: a device that resets the node unless it is petted in time, so a node whose daemon and guard
+/// are both frozen, or whose resources cannot be killed, is reset before a peer may take over (as sbd does).
+/// </summary>
+/// <param name="Device">Absolute path of the device (<c>/dev/watchdog</c>, or the lab stand-in's FIFO); <c>{node}</c> allowed.</param>
+/// <param name="Timeout">How long the device waits for a pet before it resets the node, as configured.</param>
+public sealed record WatchdogConfig(string Device, TimeSpan Timeout)
+{
+    /// <summary>The device used when <c>device</c> is left out.</summary>
+    public const string DefaultDevice = "/dev/watchdog";
+
+    /// <summary>
+    /// The timeout rounded up to whole seconds: kernel watchdogs only take whole seconds, and the daemon refuses to arm a
+    /// device whose timeout reads back longer than this. So this is the longest an unpetted node can run before its reset,
+    /// whatever the device, and it is the value a peer must add to the lease before a takeover (docs/ownership.md).
+    /// </summary>
+    public TimeSpan ResetBound => TimeSpan.FromSeconds(WholeSeconds);
+
+    /// <summary><see cref="Timeout"/> in whole seconds, rounded up (what WDIOC_SETTIMEOUT is given).</summary>
+    public int WholeSeconds => (int)Math.Ceiling(Timeout.Ticks / (double)TimeSpan.TicksPerSecond);
 }
 
 /// <summary>One cluster (sbp: an entry of the <c>Cluster</c> array).</summary>

@@ -13,7 +13,13 @@ internal sealed partial class ConfigReader
     internal static readonly IReadOnlyList<string> ApiKeys = ["socket", "group", "events_socket"];
     internal static readonly IReadOnlyList<string> AuthKeys = ["key_file"];
     internal static readonly IReadOnlyList<string> DaemonKeys = ["pid_file", "control_socket", "control_group", "realtime_priority"];
-    internal static readonly IReadOnlyList<string> OwnershipKeys = ["stop_budget", "gateways", "gateway_interval", "gateway_maxloss"];
+    internal static readonly IReadOnlyList<string> OwnershipKeys = ["stop_budget", "gateways", "gateway_interval", "gateway_maxloss", "watchdog"];
+    internal static readonly IReadOnlyList<string> WatchdogKeys = ["device", "timeout"];
+
+    // Kernel watchdogs take whole seconds from 1; fractions only make sense for the lab stand-in. 60 s is longer than
+    // any takeover anyone would accept.
+    private const decimal MinWatchdogSeconds = 0.05m;
+    private const decimal MaxWatchdogSeconds = 60m;
 
     private readonly List<ConfigError> _errors = [];
     private (string Path, JsonTreeNode TypeNode)? _firstUdpLink;
@@ -240,7 +246,44 @@ internal sealed partial class ConfigReader
             ownership = ownership with { GatewayMaxLoss = loss };
         }
 
+        if (section.Get("watchdog") is { } watchdog)
+        {
+            ownership = ownership with { Watchdog = ReadWatchdog(watchdog.Value, section.PathOf("watchdog")) };
+        }
+
         return ownership;
+    }
+
+    private WatchdogConfig? ReadWatchdog(JsonTreeNode node, string path)
+    {
+        // null says "no watchdog" explicitly, as leaving the key out does.
+        if (node is JsonTreeLiteral { Kind: JsonTreeLiteralKind.Null }
+            || ObjectView.Open(this, node, path, "the watchdog object ({\"device\": \"/dev/watchdog\", \"timeout\": seconds}) or null", WatchdogKeys) is not { } watchdog)
+        {
+            return null;
+        }
+
+        var device = WatchdogConfig.DefaultDevice;
+        var valid = true;
+        if (watchdog.Get("device") is { } d)
+        {
+            var read = ReadPath(d.Value, watchdog.PathOf("device"), "the watchdog device, such as /dev/watchdog");
+            valid &= read is not null;
+            device = read ?? device;
+        }
+
+        // The timeout is required: it lengthens every takeover, so it should be visible in the file, not a default.
+        TimeSpan? timeout = null;
+        if (watchdog.Get("timeout") is { } t)
+        {
+            timeout = ReadSeconds(t.Value, watchdog.PathOf("timeout"), MinWatchdogSeconds, MaxWatchdogSeconds, "how long the watchdog waits for a pet before it resets the node");
+        }
+        else
+        {
+            watchdog.Missing(this, "timeout", "a number of seconds from 0.05 to 60: how long the watchdog waits for a pet before it resets the node");
+        }
+
+        return valid && timeout is { } wait ? new WatchdogConfig(device, wait) : null;
     }
 
     private TimeSpan? ReadSeconds(JsonTreeNode node, string path, decimal min, decimal max, string what)

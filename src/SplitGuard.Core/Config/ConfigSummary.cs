@@ -35,6 +35,13 @@ public static class ConfigSummary
         lines.Add(Invariant($"logging: {cfg.Logging.Level} to {cfg.Logging.LogFile}, rotated at {cfg.Logging.MaxFileSizeMb} MB, {cfg.Logging.NoOfFile} files kept"));
         lines.Add(Invariant($"api socket {cfg.Api.Socket}{Group(cfg.Api.Group)}; control socket {cfg.Daemon.ControlSocket}{Group(cfg.Daemon.ControlGroup)}"));
         lines.Add(Invariant($"key file {cfg.Auth.KeyFile}; pid file {cfg.Daemon.PidFile}"));
+        if (cfg.Ownership.Watchdog is { } watchdog)
+        {
+            // Say what the peers will wait for, since that is what the operator pays in every takeover.
+            var rounded = watchdog.ResetBound == watchdog.Timeout ? string.Empty : Invariant($" ({Seconds(watchdog.ResetBound)} s on a kernel watchdog, which takes whole seconds)");
+            lines.Add(Invariant($"watchdog {watchdog.Device}, timeout {Seconds(watchdog.Timeout)} s{rounded}: takeovers from a silent peer wait {Seconds(watchdog.ResetBound)} s longer"));
+        }
+
         return lines;
     }
 

@@ -93,6 +93,9 @@ public static class NodeIdentity
                 PidFile = ExpandNode(cfg.Daemon.PidFile, hostname),
                 ControlSocket = ExpandNode(cfg.Daemon.ControlSocket, hostname),
             },
+            Ownership = cfg.Ownership.Watchdog is { } watchdog
+                ? cfg.Ownership with { Watchdog = watchdog with { Device = ExpandNode(watchdog.Device, hostname) } }
+                : cfg.Ownership,
         };
     }
 
