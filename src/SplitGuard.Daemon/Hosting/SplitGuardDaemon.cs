@@ -11,6 +11,7 @@ using SplitGuard.Daemon.Resources;
 using SplitGuard.Daemon.Api;
 using SplitGuard.Daemon.Net;
 using SplitGuard.Daemon.Status;
+using SplitGuard.Daemon.Watchdog;
 
 namespace SplitGuard.Daemon.Hosting;
 
@@ -29,6 +30,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
     private readonly List<Action<LinkEvent>> _subscribers = [];
     private readonly IOwnershipLease? _lease;
     private readonly NodeController? _controller;
+    private readonly IWatchdog? _watchdog;
     private readonly ResourceManager? _resources;
     private readonly Guard? _guard;
     private readonly ushort _leaseCluster;
@@ -65,8 +67,9 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
             var links = _leasePeers.SelectMany(p => _engine.Peer(_leaseCluster, p).Links).ToList();
             var self = first.Members.First(m => m.Id == membership.LocalNode);
             var peer = first.Members.First(m => m.Id == _leasePeers[0]);
+            // With a watchdog, every wait for another node's lease grows by its reset bound (docs/ownership.md).
             var options = new LeaseOptions(links.Max(l => l.DetectionTime), links.Max(l => l.Config.Interval), settings.Config.Ownership.StopBudget,
-                self.Priority, peer.Priority);
+                self.Priority, peer.Priority) { Watchdog = settings.Config.Ownership.Watchdog?.ResetBound ?? TimeSpan.Zero };
 
             // Two nodes: the lease with a witness (docs/ownership.md). Three or more: an elected master by majority.
             _termFile = new TermFile(settings.PidFile + ".term");
@@ -83,6 +86,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
                 ? new TwoNodeLease(membership.LocalNode, options, Now(), _persistedTerm)
                 : new MajorityLease(membership.LocalNode, first.Members.ToDictionary(m => m.Id, m => m.Priority), options, Now(), _persistedTerm);
             _controller = new NodeController(_lease);
+            _watchdog = Watchdogs.Create(settings.Config.Ownership.Watchdog, _log);
             // From the first frame on, until the probe has said what runs here: PROGRESS, the stored term, no holder
             // (peers keep a restarted holder's lease meanwhile; an ONLINE frame naming nobody would read as a release).
             _engine.Status = Protocol.Heartbeat.NodeStatus.Progress;
@@ -162,6 +166,18 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
         _control.Start();
         _api.Start();
         _events?.Start();
+        try
+        {
+            // Armed from the first pass on: this node may own from then (pets stop only when the controller says so).
+            _watchdog?.Arm(Now());
+        }
+        catch (WatchdogException e)
+        {
+            _log.LogCritical(new EventId(1413, "watchdog"), "cannot arm the watchdog: {Error}; refusing to run resources without it (remove Ownership.watchdog to run without one)", e.Message);
+            Console.Error.WriteLine($"splitguard: cannot arm the watchdog: {e.Message}");
+            return 2;
+        }
+
         Log.Ready(_log, _engine.Links.Count(), _settings.ControlSocket);
         SystemdNotifier.Notify("READY=1\nSTATUS=heartbeating");
 
@@ -328,6 +344,11 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
         }
 
         _guard!.Beat(now, actions.Guard.Active, actions.Guard.GracefulIn);
+        if (actions.PetWatchdog)
+        {
+            _watchdog?.Pet(now);
+        }
+
         return actions.Exit;
     }
 
@@ -422,6 +443,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
                             ["stop_budget_ms"] = _lease.Options.StopBudget.TotalMilliseconds,
                             ["hard_deadline_in_ms"] = _controller.HardDeadline is { } hard && _resources.Active ? Math.Round((hard - now).TotalMilliseconds) : null,
                             ["hard_killed"] = _controller.HardKilled,
+                            ["watchdog"] = _watchdog?.Describe(now).ToJson(),
                             ["resource_list"] = ResourceList(),
                             ["takeover_after_ms"] = _lease.TakeoverAfter.TotalMilliseconds,
                             ["engine"] = _lease is MajorityLease ? "majority" : "two-node",
@@ -643,6 +665,10 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
         }
 
         _resources?.Dispose();
+
+        // A clean exit (the resources are down, or left running in maintenance with the peers told): magic close.
+        _watchdog?.Disarm(Now());
+        _watchdog?.Dispose();
         _guard?.Dispose();
         _api?.Dispose();
         _events?.Dispose();

@@ -43,6 +43,14 @@ internal static class StatusCommand
             var holder = own["holder"]!.GetValue<int>() == 0 ? "none" : $"node {own["holder"]}";
             text.AppendLine(CultureInfo.InvariantCulture, $"ownership (cluster {own["cluster"]}): term {own["term"]}, holder {holder}, here: {(own["run"]!.GetValue<bool>() ? "RUN" : "stopped")}, resources {own["resources"]}");
             text.AppendLine(CultureInfo.InvariantCulture, $"  why: {own["why"]}");
+            if (own["watchdog"] is JsonObject watchdog)
+            {
+                var timeout = watchdog["effective_timeout_ms"] ?? watchdog["timeout_ms"];
+                var warning = watchdog["error"] ?? watchdog["warning"];
+                text.AppendLine(CultureInfo.InvariantCulture,
+                    $"  watchdog: {watchdog["state"]}{(watchdog["device"] is JsonValue device ? $" {device}" : string.Empty)}{(timeout is null ? string.Empty : $", timeout {timeout} ms")}{(warning is null ? string.Empty : $" ({warning})")}; takeover after {own["takeover_after_ms"]} ms");
+            }
+
             if (own["panic"] is JsonValue panic)
             {
                 text.AppendLine(CultureInfo.InvariantCulture, $"  PANIC: {panic}; no automatic decisions until `splitguard recover`");
