@@ -5,7 +5,8 @@
 
 Creates a FIFO at PATH (mode 0600). The daemon opens it write-only, as it opens /dev/watchdog, and
 writes one byte per pet. The first byte arms the stand-in. While armed, if no byte arrives within
-SECONDS, it "resets the node": it takes every link of network namespace NAME down except lo, then
+SECONDS, it "resets the node": it takes every link of network namespace NAME down except lo (and
+flushes their addresses, as a reboot forgets a virtual IP), then
 kills every process in NAME with SIGKILL (a stopped process dies of SIGKILL too), and appends a
 `reset` line to FILE. Links go first because they are what protects the peer even when a process in
 uninterruptible sleep survives the kill, as it would survive until a real reset.
@@ -153,6 +154,10 @@ class StandIn:
         for link in self.links():
             if self.ip("-n", self.netns, "link", "set", "dev", link, "down").returncode == 0:
                 down.append(link)
+        # A rebooted node has lost every address it acquired at run time (a virtual IP); so does this one. The
+        # node's own address goes too: a test that brings the node back adds it again, as its boot would.
+        for link in down:
+            self.ip("-n", self.netns, "addr", "flush", "dev", link)
         killed = []
         survivors = []
         # Processes may fork while they are being killed: repeat until the namespace is empty.

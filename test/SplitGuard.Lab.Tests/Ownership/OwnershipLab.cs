@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using SplitGuard.Daemon.Api;
 using SplitGuard.Lab.Tests.Agents;
 using SplitGuard.Lab.Tests.Infrastructure;
+using SplitGuard.Lab.Tests.Watchdog;
 
 namespace SplitGuard.Lab.Tests.Ownership;
 
@@ -19,8 +20,12 @@ public sealed record CheckResult(int ExitCode, string Output)
     public IEnumerable<string> Handovers => Output.Split('\n').Where(l => l.StartsWith("handover of ", StringComparison.Ordinal));
 }
 
-/// <summary>The settings an <see cref="OwnershipLab"/> runs: link interval and maxloss, stop budget (null: the default), VIP agent.</summary>
-public sealed record OwnershipLabProfile(double Interval, int MaxLoss, double? StopBudget, string VipAgent)
+/// <summary>
+/// The settings an <see cref="OwnershipLab"/> runs: link interval and maxloss, stop budget (null: the default), VIP agent;
+/// how the echo service misbehaves (lab/demo/echo-service: ignore-term, slow-stop, hang-stop; null: it behaves) and a
+/// watchdog timeout (null: none; else each node gets the lab stand-in, lab/watchdog-standin.py, as its device).
+/// </summary>
+public sealed record OwnershipLabProfile(double Interval, int MaxLoss, double? StopBudget, string VipAgent, string? EchoBehavior = null, double? Watchdog = null)
 {
     /// <summary>The lab's usual setting: interval 0.02 s, maxloss 5, the default stop budget, ocf:heartbeat:IPaddr2.</summary>
     public static readonly OwnershipLabProfile Default = new(0.02, 5, null, "ocf:heartbeat:IPaddr2");
@@ -53,6 +58,7 @@ public sealed class OwnershipLab : IAsyncDisposable
 
     private readonly Dictionary<string, SplitGuardProcess> _daemons = new(StringComparer.Ordinal);
     private readonly Dictionary<string, NamespaceProcess> _monitors = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, StandInProcess> _standIns = new(StringComparer.Ordinal);
     private NamespaceProcess? _probe;
     private IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> _nodeEnvironment =
         new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
@@ -129,12 +135,28 @@ public sealed class OwnershipLab : IAsyncDisposable
                 new JsonObject
                 {
                     ["name"] = "echo", ["agent"] = "script:" + Path.Combine(LabPaths.LabDir, "demo", "echo-service"), ["group"] = "service",
-                    ["params"] = new JsonObject { ["ip"] = vip, ["port"] = EchoPort.ToString(CultureInfo.InvariantCulture), ["state_dir"] = lab.WorkDir },
+                    ["params"] = new JsonObject
+                    {
+                        ["ip"] = vip, ["port"] = EchoPort.ToString(CultureInfo.InvariantCulture), ["state_dir"] = lab.WorkDir,
+                        ["behavior"] = profile.EchoBehavior ?? string.Empty,
+                    },
                     ["monitor_interval"] = 2,
+                    ["timeouts"] = new JsonObject { ["stop"] = 3 },
                 });
+            var ownership = new JsonObject();
             if (profile.StopBudget is { } budget)
             {
-                config["Ownership"] = new JsonObject { ["stop_budget"] = budget };
+                ownership["stop_budget"] = budget;
+            }
+
+            if (profile.Watchdog is { } watchdogTimeout)
+            {
+                ownership["watchdog"] = new JsonObject { ["device"] = Path.Combine(lab.WorkDir, "watchdog-{node}"), ["timeout"] = watchdogTimeout };
+            }
+
+            if (ownership.Count > 0)
+            {
+                config["Ownership"] = ownership;
             }
 
             var configPath = Path.Combine(lab.WorkDir, "cluster.json");
@@ -146,6 +168,14 @@ public sealed class OwnershipLab : IAsyncDisposable
             }
 
             await File.WriteAllTextAsync(started.OwnershipLogPath, string.Empty).ConfigureAwait(false);
+            if (profile.Watchdog is { } standInTimeout)
+            {
+                foreach (var node in Nodes)
+                {
+                    started._standIns[node] = await StandInProcess.StartAsync(lab.NamespaceOf(node), lab.WorkDir, "-" + node, TimeSpan.FromSeconds(standInTimeout)).ConfigureAwait(false);
+                }
+            }
+
             foreach (var node in Nodes)
             {
                 started._monitors[node] = NamespaceProcess.Start(
@@ -210,6 +240,9 @@ public sealed class OwnershipLab : IAsyncDisposable
         _daemons[node] = daemon;
         return daemon;
     }
+
+    /// <summary>The watchdog stand-in of <paramref name="node"/> (profiles with a watchdog only).</summary>
+    public StandInProcess StandIn(string node) => _standIns[node];
 
     /// <summary>The daemon's control socket.</summary>
     public string ControlSocket(string node) => Path.Combine(Lab.WorkDir, $"{node}-control.sock");
@@ -552,6 +585,11 @@ public sealed class OwnershipLab : IAsyncDisposable
             foreach (var monitor in _monitors.Values)
             {
                 await monitor.DisposeAsync().ConfigureAwait(false);
+            }
+
+            foreach (var standIn in _standIns.Values)
+            {
+                await standIn.DisposeAsync().ConfigureAwait(false);
             }
         }
         finally

@@ -30,7 +30,14 @@ public sealed class StandInProcess : IAsyncDisposable
     public TimeSpan Timeout { get; }
 
     /// <summary>Starts it for <paramref name="node"/> and waits until its FIFO exists.</summary>
-    public static async Task<StandInProcess> StartAsync(WatchdogNamespace node, TimeSpan timeout)
+    public static Task<StandInProcess> StartAsync(WatchdogNamespace node, TimeSpan timeout) =>
+        StartAsync(node.Name, node.WorkDir, string.Empty, timeout);
+
+    /// <summary>
+    /// Starts it for network namespace <paramref name="netns"/>: FIFO <c>watchdog{tag}</c>, log
+    /// <c>standin-events{tag}.log</c> in <paramref name="workDir"/>; waits until the FIFO exists.
+    /// </summary>
+    public static async Task<StandInProcess> StartAsync(string netns, string workDir, string tag, TimeSpan timeout)
     {
         var script = Path.Combine(LabPaths.LabDir, "watchdog-standin.py");
         if (!File.Exists(script))
@@ -38,15 +45,15 @@ public sealed class StandInProcess : IAsyncDisposable
             throw new LabUnavailableException($"the watchdog stand-in {script} is missing");
         }
 
-        var device = Path.Combine(node.WorkDir, "watchdog");
-        var log = Path.Combine(node.WorkDir, "standin-events.log");
-        var output = Path.Combine(node.WorkDir, "standin.out");
+        var device = Path.Combine(workDir, "watchdog" + tag);
+        var log = Path.Combine(workDir, $"standin-events{tag}.log");
+        var output = Path.Combine(workDir, $"standin{tag}.out");
         var psi = new ProcessStartInfo("setsid") { UseShellExecute = false };
         foreach (var a in new[]
         {
             "sh", "-c", "exec \"$@\" </dev/null >>\"$SG_LAB_OUTPUT\" 2>&1", "sh",
             "/usr/bin/python3", script, "--device", device,
-            "--timeout", timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture), "--netns", node.Name, "--log", log,
+            "--timeout", timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture), "--netns", netns, "--log", log,
         })
         {
             psi.ArgumentList.Add(a);

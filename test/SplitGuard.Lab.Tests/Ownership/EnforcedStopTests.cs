@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using SplitGuard.Lab.Tests.Infrastructure;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace SplitGuard.Lab.Tests.Ownership;
+
+/// <summary>
+/// Issue 10: "never on two nodes" however the agents behave. Real daemons on the robust profile (interval 0.005 s,
+/// maxloss 8, stop budget 0.05 s, ocf:splitguard:vip) run the echo service, which detaches from its agent (setsid) and
+/// misbehaves: it ignores SIGTERM while its stop says "stopped" at once, or its stop hangs forever, or it takes 1 s to
+/// exit, twenty times the budget. The owner is isolated, or its daemon is killed with -9, or paused for twice the
+/// takeover time. Judged from the service's processes themselves (<see cref="ServiceWatch"/>, /proc every 2 ms): the old
+/// owner's process is gone before the survivor's is born; and from `ip monitor`: the address never on both nodes.
+/// The daemon (isolation) or the guard (kill -9, pause) kills the resource's cgroup at the hard deadline.
+/// </summary>
+public sealed class EnforcedStopTests(ITestOutputHelper output)
+{
+    public static TheoryData<string, string> Cases()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var behavior in new[] { "ignore-term", "hang-stop", "slow-stop" })
+        {
+            foreach (var fault in new[] { "isolation", "kill-9", "pause" })
+            {
+                data.Add(behavior, fault);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task The_old_owners_service_is_gone_before_the_survivors_is_born(string behavior, string fault)
+    {
+        await using var lab = await OwnershipLab.StartAsync(null, OwnershipLabProfile.Robust with { EchoBehavior = behavior });
+        var (owner, before) = await lab.WaitForSingleOwnerAsync(TimeSpan.FromSeconds(20));
+        var survivor = OwnershipLab.Other(owner);
+        var takeover = TimeSpan.FromMilliseconds(before[survivor].Ownership!.TakeoverAfterMs);
+        using var watch = new ServiceWatch(lab.Vip, OwnershipLab.EchoPort);
+        await Polling.WaitUntilAsync(() => watch.Alive(owner).Count > 0, TimeSpan.FromSeconds(5), $"the echo service of {owner} seen in /proc");
+        await Task.Delay(300);
+
+        var origin = Stopwatch.GetTimestamp();
+        var faultNs = UnixNs.Now();
+        string? heal = null;
+        switch (fault)
+        {
+            case "isolation":
+                var udp = await lab.Lab.PrepareFaultAsync("udp-drop", owner);
+                var witness = await lab.Lab.PrepareFaultAsync("isolate-from-witness", owner);
+                heal = Path.Combine(lab.Lab.WorkDir, $"isolate-{owner}.nft");
+                await File.WriteAllTextAsync(heal, await File.ReadAllTextAsync(udp.ScriptPath) + "\n" + await File.ReadAllTextAsync(witness.ScriptPath));
+                origin = Stopwatch.GetTimestamp();
+                faultNs = UnixNs.Now();
+                await lab.Lab.ApplyAsync(new PreparedFault(udp.Namespace, heal, $"isolate {owner}"));
+                break;
+            case "kill-9":
+                faultNs = lab.KillDaemon(owner);
+                break;
+            default:
+                _ = lab.PauseDaemonAsync(owner, takeover * 2);
+                break;
+        }
+
+        try
+        {
+            await Polling.WaitUntilAsync(() => watch.Alive(survivor).Count > 0, TimeSpan.FromSeconds(10), $"the echo service of {survivor} born after the fault");
+            await Task.Delay(takeover * 3);
+        }
+        finally
+        {
+            if (heal is not null)
+            {
+                await lab.Lab.HealAsync();
+            }
+        }
+
+        var overlaps = watch.Overlaps();
+        var vip = lab.VipHistory();
+        var vipOverlaps = vip.Overlaps(UnixNs.Now());
+        output.WriteLine($"{behavior}, {fault} of {owner} (owner); takeover after {takeover.TotalMilliseconds:0} ms; echo processes from the fault:");
+        output.WriteLine(watch.Describe(origin));
+        output.WriteLine($"VIP (ip monitor), {vipOverlaps.Count} overlaps:{Environment.NewLine}{vip.Describe()}");
+        output.WriteLine("ownership log:" + Environment.NewLine + lab.OwnershipLog().Describe(faultNs - UnixNs.FromMs(500)));
+        output.WriteLine($"{owner} log:{Environment.NewLine}{lab.DaemonDecisions(owner, faultNs - UnixNs.FromMs(500))}");
+
+        Assert.True(overlaps.Count == 0, $"the service ran on both nodes: {string.Join("; ", overlaps)}");
+        Assert.True(vipOverlaps.Count == 0, $"the address was on both nodes {vipOverlaps.Count} time(s)");
+        Assert.True(watch.Processes().Where(p => p.Node == owner).All(p => p.GoneAt is not null), $"{owner}'s service still runs after the takeover");
+    }
+}
