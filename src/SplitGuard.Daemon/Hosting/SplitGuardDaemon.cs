@@ -104,8 +104,11 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
             }
 
             var name = first.Members.First(m => m.Id == membership.LocalNode).Hostname;
-            var runner = new AgentRunner();
-            _resources = new ResourceManager(settings.Resources, runner, new OwnershipLog(settings.OwnershipLog, name), _log, Now);
+            // Issue 10: every resource in a cgroup of its own (splitguard/<node>/<resource>); the runner and the manager share it.
+            var cgroups = Cgroups.ResourceCgroups.Detect(name);
+            var runner = new AgentRunner(new AgentRunnerOptions { Cgroups = cgroups });
+            _resources = new ResourceManager(settings.Resources, runner, new OwnershipLog(settings.OwnershipLog, name), _log, Now,
+                cgroups, settings.Config.Ownership.StopBudget);
             _guard = new Guard(settings.PidFile + ".guard.sh", name, settings.Resources, runner, options.Detection,
                 links.Min(l => l.Config.Interval), settings.OwnershipLog, _log);
         }
@@ -397,8 +400,44 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
         // plus half the stop budget: the stops it runs (tens of ms) still end well before the lease does.
         var grace = _lease.Options.StopBudget / 2;
         var remaining = (decision.Holder == _lease.Self ? _lease.LastEvidence + _lease.Options.Detection - now : _lease.Options.Detection) + grace;
-        _guard!.Beat(now, _resources.Active, remaining);
+
+        // >>> issue 10 (cgroup branch): the guard's hard deadline, a quarter of the stop budget before the lease ends.
+        _guard!.Beat(now, _resources.Active, remaining, remaining + (_lease.Options.StopBudget / 4));
+        HardKillAtDeadline(now, decision);
+        // <<< issue 10
     }
+
+    // >>> issue 10 (cgroup branch): minimal hard-kill trigger, to be ported into Core's NodeController.
+    private bool _hardKilled;
+
+    /// <summary>
+    /// Not running the resources, but they are still active at the hard deadline (the lease end minus a quarter of the
+    /// stop budget): kill them, once per stop. The kill is synchronous and takes milliseconds (ResourceManager.HardKill).
+    /// </summary>
+    private void HardKillAtDeadline(TimeSpan now, OwnershipDecision decision)
+    {
+        if (decision.Run || _resources!.Probing || _lease!.Resuming || !_resources.Active)
+        {
+            _hardKilled = false;
+            return;
+        }
+
+        var budget = _lease.Options.StopBudget;
+        var hardDeadline = _lease.LastEvidence + _lease.Options.Detection + budget - (budget / 4);
+        if (_hardKilled || now < hardDeadline)
+        {
+            return;
+        }
+
+        _hardKilled = true;
+        var report = _resources.HardKill($"not stopped by the hard deadline ({(now - _lease.LastEvidence).TotalMilliseconds:0} ms after the lease's last evidence)");
+        if (!report.AllEmpty)
+        {
+            _log.LogCritical("hard kill could not confirm every resource gone ({Resources}); the watchdog must act",
+                string.Join(", ", report.Resources.Where(r => !r.Empty).Select(r => r.Resource)));
+        }
+    }
+    // <<< issue 10
 
     private void Send(List<OutgoingFrame> sends)
     {
@@ -486,6 +525,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
                             },
                             ["moving_away"] = _moveAwayUntil is not null,
                             ["resource_list"] = ResourceList(),
+                            ["cgroups"] = _resources.CgroupMode, // issue 10
                             ["takeover_after_ms"] = _lease.TakeoverAfter.TotalMilliseconds,
                             ["engine"] = _lease is MajorityLease ? "majority" : "two-node",
                             ["evidence"] = Evidence(Now(), _observations[0]),
@@ -656,6 +696,9 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
                 ["disabled"] = r.Disabled,
                 ["pending"] = r.Pending,
                 ["last_error"] = r.LastError,
+                ["last_stop_ms"] = r.LastStopMs, // issue 10: stop times
+                ["longest_stop_ms"] = r.LongestStopMs,
+                ["last_stop_killed"] = r.LastStopKilled,
             });
         }
 
