@@ -86,6 +86,18 @@ public sealed partial class ResourceManager : IDisposable
     /// <summary>Which cgroups the resources run in: "v2", "v1 (freezer+pids)", or "none: why".</summary>
     public string CgroupMode => _cgroups.Mode;
 
+    /// <summary>Agent actions (and escalations) still in flight, including those whose result a hard kill made moot.</summary>
+    public int RunningActions
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _running;
+            }
+        }
+    }
+
     /// <summary>Why the node is in panic (a stop failed and escalation could not confirm it stopped), or null.</summary>
     public string? PanicReason { get; private set; }
 
