@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace SplitGuard.Daemon.Cgroups;
 
 /// <summary>
@@ -9,29 +7,9 @@ namespace SplitGuard.Daemon.Cgroups;
 /// </summary>
 public static class CgroupShell
 {
-    /// <summary>The bash functions <see cref="Kill"/> calls; defined once in the script.</summary>
+    /// <summary>The bash functions the guard's graceful stops use to wait for an empty cgroup; defined once in the script.</summary>
     public const string Functions =
         """
-        # cgroup v1: freeze (so nothing forks away), SIGKILL every pid, thaw (frozen processes die once thawed), wait for empty.
-        cg_kill_v1() {
-          local f=$1 p=$2 i pid
-          [[ -d $f ]] || return 0
-          echo FROZEN >"$f/freezer.state" 2>/dev/null
-          for i in {1..50}; do [[ $(<"$f/freezer.state") == FROZEN ]] && break; sleep 0.001; done
-          for pid in $(cat "$f/cgroup.procs" "$p/cgroup.procs" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
-          echo THAWED >"$f/freezer.state" 2>/dev/null
-          for i in {1..200}; do [[ -z $(cat "$f/cgroup.procs" "$p/cgroup.procs" 2>/dev/null) ]] && return 0; sleep 0.005; done
-          return 1
-        }
-        # cgroup v2: cgroup.kill (Linux 5.14+; else SIGKILL each pid), wait for "populated 0".
-        cg_kill_v2() {
-          local d=$1 i pid
-          [[ -d $d ]] || return 0
-          if [[ -e $d/cgroup.kill ]]; then echo 1 >"$d/cgroup.kill" 2>/dev/null
-          else for pid in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done; fi
-          for i in {1..200}; do grep -qx 'populated 0' "$d/cgroup.events" 2>/dev/null && return 0; sleep 0.005; done
-          return 1
-        }
         cg_empty_v1() { [[ -z $(cat "$1/cgroup.procs" "$2/cgroup.procs" 2>/dev/null) ]]; }
         cg_empty_v2() { [[ ! -e $1/cgroup.events ]] || grep -qx 'populated 0' "$1/cgroup.events"; }
         # cg_wait SECONDS CHECK...: polls CHECK every 5 ms until it succeeds or the time is up.
@@ -39,18 +17,56 @@ public static class CgroupShell
 
         """;
 
-    /// <summary>The call that kills <paramref name="cgroup"/> of <paramref name="backend"/>.</summary>
-    public static string Kill(ICgroupBackend backend, string cgroup)
+    /// <summary>
+    /// The guard's hard deadline, in perl (perl-base only: no modules), so that nothing forks between the deadline and
+    /// the kill: waits until the graceful stops are done (file BASE.alldone) or the deadline (LEFT seconds, on
+    /// /proc/uptime, not the wall clock), SIGKILLs the graceful stops' shell (GRACEFUL pid: it must write nothing
+    /// more), then kills the cgroup of every resource without a clean stop (no file BASE.ok.N): v1 freezer.state
+    /// FROZEN, wait for FROZEN (50 ms at most), SIGKILL every pid, THAWED; v2 cgroup.kill (else SIGKILL every pid).
+    /// Then waits up to 1 s for them to be empty and prints "N 0" (empty) or "N 1" (not confirmed) per resource.
+    /// Arguments: LEFT BASE GRACEFUL SPEC... with SPEC = N:v1:FREEZERDIR:PIDSDIR, N:v2:DIR or N:none.
+    /// </summary>
+    public const string KillProgram =
+        """
+        sub up { open(my $f, "<", "/proc/uptime") or return 0; my $l = <$f>; return (split / /, $l)[0]; }
+        sub rd { open(my $f, "<", $_[0]) or return ""; local $/; my $t = <$f>; return defined $t ? $t : ""; }
+        sub wr { open(my $f, ">", $_[0]) or return 0; my $ok = syswrite($f, $_[1]); close($f); return $ok; }
+        sub pids { my @d = @_; return map { rd("$_/cgroup.procs") =~ /(\d+)/g } @d; }
+        sub empty { my ($kind, @d) = @_; return 0 if $kind eq "none"; return rd("$d[0]/cgroup.events") !~ /populated 1/ if $kind eq "v2"; return !pids(@d); }
+        my ($left, $base, $graceful, @specs) = @ARGV;
+        my $end = up() + $left;
+        select(undef, undef, undef, 0.005) while !-e "$base.alldone" && up() < $end;
+        kill 9, $graceful if $graceful > 1;
+        my @todo = grep { !-e "$base.ok.$_->[0]" } map { [split /:/] } @specs;
+        for my $t (@todo) {
+          my ($n, $kind, @d) = @$t;
+          if ($kind eq "v1") {
+            wr("$d[0]/freezer.state", "FROZEN");
+            for (1 .. 50) { last if rd("$d[0]/freezer.state") =~ /^FROZEN/; select(undef, undef, undef, 0.001); }
+            kill 9, pids(@d);
+            wr("$d[0]/freezer.state", "THAWED");
+          } elsif ($kind eq "v2") {
+            wr("$d[0]/cgroup.kill", "1") or kill 9, pids(@d);
+          }
+        }
+        my $until = up() + 1;
+        for my $t (@todo) {
+          my ($n, $kind, @d) = @$t;
+          select(undef, undef, undef, 0.002) while $kind ne "none" && !empty($kind, @d) && up() < $until;
+          print "$n ", (empty($kind, @d) ? 0 : 1), "\n";
+        }
+        """;
+
+    /// <summary>The <see cref="KillProgram"/> spec of resource number <paramref name="index"/> in <paramref name="cgroup"/> (null backend: none).</summary>
+    public static string Spec(int index, ICgroupBackend? backend, string cgroup)
     {
-        ArgumentNullException.ThrowIfNull(backend);
-        var dirs = backend.JoinFiles(cgroup).Select(f => Quote(Path.GetDirectoryName(f)!));
-        var text = new StringBuilder(backend is CgroupV1Backend ? "cg_kill_v1" : "cg_kill_v2");
-        foreach (var dir in dirs)
+        var n = index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (backend is null)
         {
-            text.Append(' ').Append(dir);
+            return n + ":none";
         }
 
-        return text.ToString();
+        return n + (backend is CgroupV1Backend ? ":v1" : ":v2") + string.Concat(backend.JoinFiles(cgroup).Select(f => ":" + Path.GetDirectoryName(f)));
     }
 
     /// <summary>The check that succeeds when <paramref name="cgroup"/> of <paramref name="backend"/> is empty.</summary>

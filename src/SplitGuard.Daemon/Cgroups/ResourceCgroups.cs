@@ -98,8 +98,8 @@ public sealed class ResourceCgroups
     /// <summary>Removes the cgroup of <paramref name="resource"/> (and the node's directory once empty) when nothing runs in it.</summary>
     public bool Remove(string resource) => !Enabled || _backend!.Remove(PathOf(resource));
 
-    /// <summary>The shell commands that kill the cgroup of <paramref name="resource"/> and wait for it to empty (for the guard script).</summary>
-    public string? ShellKill(string resource) => Enabled ? CgroupShell.Kill(_backend!, PathOf(resource)) : null;
+    /// <summary>The guard's spec of <paramref name="resource"/>, number <paramref name="index"/>, for <see cref="CgroupShell.KillProgram"/>.</summary>
+    public string KillSpec(int index, string resource) => CgroupShell.Spec(index, Enabled ? _backend : null, PathOf(resource));
 
     /// <summary>The shell check that succeeds when the cgroup of <paramref name="resource"/> is empty (for the guard script).</summary>
     public string? ShellEmpty(string resource) => Enabled ? CgroupShell.Empty(_backend!, PathOf(resource)) : null;

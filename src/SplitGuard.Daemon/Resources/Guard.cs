@@ -185,29 +185,31 @@ public sealed class Guard : IDisposable
 
         text.Append("  :\n}\n");
 
-        // Hard: every resource without a clean stop has its cgroup killed and its address removed, in reverse order.
-        text.Append("hard_all() {\n  local empty\n");
+        // Hard: the perl kill program has killed the cgroups of the resources without a clean stop and printed
+        // "N empty?" for each to $0.killed; here their addresses are removed and the ownership log written.
+        text.Append("hard_all() {\n  local n e r\n  while read -r n e; do\n    case $n in\n");
         for (int i = resources.Count - 1; i >= 0; i--)
         {
             var resource = resources[i];
-            text.Append("  if [[ ! -e \"$0.ok.").Append(i.ToString(CultureInfo.InvariantCulture)).Append("\" ]]; then\n");
-            text.Append("    empty=").Append(cg is null ? "1" : "0").Append('\n');
-            if (cg?.ShellKill(resource.Name) is { } kill)
-            {
-                text.Append("    ").Append(kill).Append(" || empty=1\n");
-            }
-
+            text.Append("      ").Append(i.ToString(CultureInfo.InvariantCulture)).Append(") r=").Append(Quote(resource.Name));
             if (AddressRemoval.IsAddressResource(resource))
             {
                 resource.Params.TryGetValue("nic", out var nic);
-                text.Append("    del_addr ").Append(Quote(resource.Params["ip"])).Append(' ').Append(Quote(nic ?? string.Empty)).Append('\n');
+                text.Append("; del_addr ").Append(Quote(resource.Params["ip"])).Append(' ').Append(Quote(nic ?? string.Empty));
             }
 
-            text.Append("    if (( empty == 0 )); then mark ").Append(Quote(resource.Name)).Append(" stop_killed; else mark ").Append(Quote(resource.Name))
-                .Append(" stop_failed; fi\n  fi\n");
+            text.Append(" ;;\n");
         }
 
-        text.Append("  :\n}\n");
+        text.Append("      *) continue ;;\n    esac\n    if (( e == 0 )); then mark \"$r\" stop_killed; else mark \"$r\" stop_failed; fi\n  done <\"$0.killed\"\n}\n");
+        text.Append("kill_program=").Append(Quote(CgroupShell.KillProgram)).Append('\n');
+        text.Append("kill_specs=(");
+        for (int i = resources.Count - 1; i >= 0; i--)
+        {
+            text.Append(' ').Append(Quote(cgroups?.KillSpec(i, resources[i].Name) ?? CgroupShell.Spec(i, null, resources[i].Name)));
+        }
+
+        text.Append(" )\n");
         var timeout = stallTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
 
         // The wait is perl's select(2): its timeout is relative and the kernel measures it on the monotonic clock, so a
@@ -249,18 +251,13 @@ public sealed class Guard : IDisposable
               if [[ $hard == none ]]; then
                 wait "$graceful"
               else
-                # Until the graceful stops are done or the hard deadline, on /proc/uptime (not the wall clock).
-                perl -e '
-                  sub up { open(my $f, "<", "/proc/uptime") or return 0; my $l = <$f>; return (split / /, $l)[0]; }
-                  my ($left, $done) = @ARGV; my $end = up() + $left;
-                  while (!-e $done && up() < $end) { select(undef, undef, undef, 0.005); }
-                ' "$hard" "$0.alldone"
-                # The graceful stops end here (their agent processes die with the cgroups), and write nothing more.
-                kill -9 "$graceful" 2>/dev/null
+                # Until the graceful stops are done or the hard deadline; then the graceful stops' shell is killed (it
+                # writes nothing more) and the cgroups of the resources not cleanly stopped, all without forking.
+                perl -e "$kill_program" "$hard" "$0" "$graceful" "${kill_specs[@]}" >"$0.killed"
                 wait "$graceful" 2>/dev/null
                 hard_all
               fi
-              rm -f "$0".ok.* "$0.alldone"
+              rm -f "$0".ok.* "$0.alldone" "$0.killed"
             fi
             rm -f "$0.wait"
             exit 0

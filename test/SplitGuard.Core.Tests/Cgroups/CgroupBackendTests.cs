@@ -149,7 +149,7 @@ public sealed class CgroupBackendTests
 
         Assert.Equal("v2", cgroups.Mode);
         Assert.Equal(["/sys/fs/cgroup/splitguard/n7/db/cgroup.procs"], cgroups.JoinFiles("db"));
-        Assert.Equal("cg_kill_v2 '/sys/fs/cgroup/splitguard/n7/vip'", cgroups.ShellKill("vip"));
+        Assert.Equal("3:v2:/sys/fs/cgroup/splitguard/n7/vip", cgroups.KillSpec(3, "vip"));
 
         var none = ResourceCgroups.None("not root (creating cgroups needs it)");
         Assert.False(none.Enabled);
@@ -157,5 +157,55 @@ public sealed class CgroupBackendTests
         Assert.Empty(none.JoinFiles("vip"));
         Assert.Null(none.Kill("vip", Wait));
         Assert.True(none.IsEmpty("vip"));
+        Assert.Equal("0:none", none.KillSpec(0, "vip"));
+    }
+
+    [Fact]
+    public void The_guards_perl_kill_program_freezes_and_thaws_v1_writes_cgroup_kill_for_v2_and_skips_cleanly_stopped_resources()
+    {
+        // A directory tree with the files the kernel would have; perl-base runs the program as the guard does. Nothing
+        // is in the cgroups, so nothing is signalled; the files show what was written.
+        var root = Directory.CreateTempSubdirectory("sg-cgshell-").FullName;
+        try
+        {
+            string Dir(string path, params (string File, string Text)[] files)
+            {
+                var dir = Directory.CreateDirectory(Path.Combine(root, path)).FullName;
+                foreach (var (file, text) in files)
+                {
+                    File.WriteAllText(Path.Combine(dir, file), text);
+                }
+
+                return dir;
+            }
+
+            var freezer = Dir("freezer/a", ("freezer.state", "FROZEN\n"), ("cgroup.procs", string.Empty));
+            var pids = Dir("pids/a", ("cgroup.procs", string.Empty));
+            var v2 = Dir("v2/b", ("cgroup.kill", string.Empty), ("cgroup.events", "populated 0\nfrozen 0\n"));
+            var skipped = Dir("v2/c", ("cgroup.kill", string.Empty), ("cgroup.events", "populated 0\n"));
+            var basePath = Path.Combine(root, "guard.sh");
+            File.WriteAllText(basePath + ".ok.2", string.Empty); // resource 2 stopped cleanly
+
+            var run = new System.Diagnostics.ProcessStartInfo("perl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var arg in new[] { "-e", CgroupShell.KillProgram, "0", basePath, "0", $"0:v1:{freezer}:{pids}", $"1:v2:{v2}", $"2:v2:{skipped}", "3:none" })
+            {
+                run.ArgumentList.Add(arg);
+            }
+
+            using var perl = System.Diagnostics.Process.Start(run)!;
+            var stdout = perl.StandardOutput.ReadToEnd();
+            var stderr = perl.StandardError.ReadToEnd();
+            perl.WaitForExit();
+
+            Assert.True(perl.ExitCode == 0, stderr);
+            Assert.Equal("0 0\n1 0\n3 1\n", stdout); // v1 and v2 empty; no cgroups: not confirmed
+            Assert.Equal("THAWED", File.ReadAllText(Path.Combine(freezer, "freezer.state")));
+            Assert.Equal("1", File.ReadAllText(Path.Combine(v2, "cgroup.kill")));
+            Assert.Equal(string.Empty, File.ReadAllText(Path.Combine(skipped, "cgroup.kill")));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
     }
 }

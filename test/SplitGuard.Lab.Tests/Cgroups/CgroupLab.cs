@@ -18,6 +18,7 @@ public sealed class CgroupLab : IDisposable
 {
     private readonly long _origin = Stopwatch.GetTimestamp();
     private readonly List<string> _resources = [];
+    private readonly List<string> _addresses = [];
 
     public CgroupLab(string prefix)
     {
@@ -76,6 +77,7 @@ public sealed class CgroupLab : IDisposable
     public ResourceConfig Vip(string name, string ip)
     {
         _resources.Add(name);
+        _addresses.Add(ip);
         return new ResourceConfig
         {
             Name = name,
@@ -87,8 +89,11 @@ public sealed class CgroupLab : IDisposable
     public ResourceManager Manager(params ResourceConfig[] resources) =>
         new(resources, Runner, new OwnershipLog(OwnershipLog, Node), NullLogger.Instance, Now, Cgroups, TimeSpan.FromSeconds(1));
 
-    /// <summary>Live (not zombie) processes whose command line mentions this test's work directory: judged from /proc.</summary>
-    public IReadOnlyList<int> LiveProcesses()
+    /// <summary>
+    /// Live (not zombie) processes whose command line mentions this test's work directory, except those that also
+    /// mention one of <paramref name="except"/> (the guard script itself): judged from /proc.
+    /// </summary>
+    public IReadOnlyList<int> LiveProcesses(params string[] except)
     {
         var found = new List<int>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
@@ -101,7 +106,7 @@ public sealed class CgroupLab : IDisposable
             try
             {
                 var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
-                if (cmdline.Contains(Work, StringComparison.Ordinal) && ProcessSessions.IsLive(pid))
+                if (cmdline.Contains(Work, StringComparison.Ordinal) && !except.Any(e => cmdline.Contains(e, StringComparison.Ordinal)) && ProcessSessions.IsLive(pid))
                 {
                     found.Add(pid);
                 }
@@ -133,6 +138,11 @@ public sealed class CgroupLab : IDisposable
         {
             Cgroups.Kill(resource, TimeSpan.FromSeconds(2));
             Cgroups.Remove(resource);
+        }
+
+        foreach (var ip in _addresses.Where(HasAddress))
+        {
+            ProcessRunner.Run("ip", ["-4", "addr", "del", ip + "/32", "dev", "lo"], TimeSpan.FromSeconds(5));
         }
 
         foreach (var pid in LiveProcesses())

@@ -53,6 +53,7 @@ public sealed class HardKillTests : IDisposable
         var stopAgent = await AgentLab.ReadPidAsync(svc.Params["pidfile"] + ".stop");
         Assert.True(ProcessSessions.IsLive(stopAgent));
 
+        var before = _lab.Cgroups.Pids("svc");
         var report = manager.HardKill("test: the hard deadline");
 
         var svcKill = report.Resources.Single(r => r.Resource == "svc");
@@ -64,6 +65,7 @@ public sealed class HardKillTests : IDisposable
 
         // Judged from /proc and the kernel, not the report: nothing of the test's processes lives, the address is gone.
         Assert.Empty(_lab.LiveProcesses());
+        Assert.DoesNotContain(before, ProcessSessions.IsLive);
         Assert.False(ProcessSessions.IsLive(daemon));
         Assert.False(ProcessSessions.IsLive(stopAgent));
         Assert.False(CgroupLab.HasAddress(Ip));
