@@ -412,7 +412,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
 
     /// <summary>
     /// Not running the resources, but they are still active at the hard deadline (the lease end minus a quarter of the
-    /// stop budget): kill them, once per stop. The kill is synchronous and takes milliseconds (ResourceManager.HardKill).
+    /// stop budget): kill them, once per stop (ResourceManager.HardKill: the kill itself here, the confirmation on its thread).
     /// </summary>
     private void HardKillAtDeadline(TimeSpan now, OwnershipDecision decision)
     {
@@ -430,12 +430,20 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
         }
 
         _hardKilled = true;
-        var report = _resources.HardKill($"not stopped by the hard deadline ({(now - _lease.LastEvidence).TotalMilliseconds:0} ms after the lease's last evidence)");
-        if (!report.AllEmpty)
-        {
-            _log.LogCritical("hard kill could not confirm every resource gone ({Resources}); the watchdog must act",
-                string.Join(", ", report.Resources.Where(r => !r.Empty).Select(r => r.Resource)));
-        }
+
+        // Synchronous part here (SIGKILL to every process, addresses deleted: about a millisecond); the wait for the
+        // cgroups to empty runs on the manager's own thread, which then logs and calls back (only logging here: the
+        // callback runs on that thread, and this daemon's lock must not be taken from it).
+        _resources.HardKill(
+            $"not stopped by the hard deadline ({(now - _lease.LastEvidence).TotalMilliseconds:0} ms after the lease's last evidence)",
+            report =>
+            {
+                if (!report.AllEmpty)
+                {
+                    _log.LogCritical("hard kill could not confirm every resource gone ({Resources}); the watchdog must act",
+                        string.Join(", ", report.Resources.Where(r => !r.Empty).Select(r => r.Resource)));
+                }
+            });
     }
     // <<< issue 10
 

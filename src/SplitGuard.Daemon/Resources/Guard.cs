@@ -14,7 +14,7 @@ namespace SplitGuard.Daemon.Resources;
 /// time: SIGSTOP, a freeze) while its resources were active, the guard stops them itself, in reverse order, each
 /// stop killed after its timeout, so they are down before the daemon's lease ends and the peer takes over. At the hard
 /// deadline (when the beats carry one) it kills what is left: every resource not cleanly stopped by then has its
-/// cgroup killed (the same freeze, SIGKILL, thaw or cgroup.kill as <see cref="ResourceManager.HardKill(string)"/>, in
+/// cgroup killed (the same freeze, SIGKILL, thaw or cgroup.kill as <see cref="ResourceManager.HardKill(string, Action{HardKillReport})"/>, in
 /// bash), its address removed and <c>stop_killed</c> written to the ownership log. The guard itself runs in no
 /// resource cgroup (the daemon starts it, and the daemon is in none), so killing them never kills it.
 /// </summary>

@@ -20,7 +20,7 @@ internal static partial class ResourceLog
     [LoggerMessage(1504, LogLevel.Warning, "resource {Resource}: stop took {Ms:0} ms, more than half the stop budget ({BudgetMs:0} ms)")]
     public static partial void SlowStop(ILogger logger, string resource, double ms, double budgetMs);
 
-    [LoggerMessage(1505, LogLevel.Error, "resource {Resource}: HARD KILL ({Reason}): graceful part {GracefulMs:0} ms, kill {KillMs:0.00} ms, {Killed} process(es) killed, addresses removed: {Addresses}; cgroup empty: {Empty}")]
+    [LoggerMessage(1505, LogLevel.Error, "resource {Resource}: HARD KILL ({Reason}): graceful part {GracefulMs:0} ms, kill until empty {KillMs:0.00} ms, {Killed} process(es) killed, addresses removed: {Addresses}; cgroup empty: {Empty}")]
     public static partial void HardKilled(ILogger logger, string resource, string reason, double gracefulMs, double killMs, int killed, string addresses, bool empty);
 
     [LoggerMessage(1506, LogLevel.Critical, "resource {Resource}: hard kill could not empty its cgroup: {Remaining} (uninterruptible sleep?); {Problem}")]
@@ -29,8 +29,8 @@ internal static partial class ResourceLog
     [LoggerMessage(1507, LogLevel.Error, "resource {Resource}: removing its address failed: {Problem}")]
     public static partial void AddressNotRemoved(ILogger logger, string resource, string problem);
 
-    [LoggerMessage(1508, LogLevel.Error, "hard kill ({Reason}) of {Count} resource(s) done in {Ms:0.00} ms; every cgroup empty: {Empty}")]
-    public static partial void HardKillDone(ILogger logger, string reason, int count, double ms, bool empty);
+    [LoggerMessage(1508, LogLevel.Error, "hard kill ({Reason}) of {Count} resource(s): every process signalled and address removed in {SignalMs:0.00} ms, cgroups empty after {EmptyMs:0.00} ms: {Empty}")]
+    public static partial void HardKillDone(ILogger logger, string reason, int count, double signalMs, double emptyMs, bool empty);
 
     [LoggerMessage(1509, LogLevel.Warning, "cannot remove the cgroup of {Resource}: it still holds processes or cannot be removed")]
     public static partial void CgroupNotRemoved(ILogger logger, string resource);

@@ -7,57 +7,74 @@ namespace SplitGuard.Daemon.Resources;
 /// <content>The hard kill at the hard deadline.</content>
 public sealed partial class ResourceManager
 {
-    /// <summary>How long <see cref="HardKill(string)"/> waits at most for the killed cgroups to be empty.</summary>
-    public static readonly TimeSpan HardKillWait = TimeSpan.FromMilliseconds(100);
+    /// <summary>How long the confirmation waits at most for the killed cgroups to be empty.</summary>
+    public static readonly TimeSpan HardKillWait = TimeSpan.FromSeconds(1);
+
+    // Resources killed and not yet confirmed empty: no new agent action of theirs starts meanwhile.
+    private readonly HashSet<string> _killing = new(StringComparer.Ordinal);
+
+    // The confirmations run on one thread of their own, started with the manager: starting a thread at the kill took
+    // up to 60 ms on the busy 2-core lab host (Thread.Start waits for it to run), and the thread pool may be busy with
+    // agent actions.
+    private readonly System.Collections.Concurrent.BlockingCollection<Action> _confirmations = [];
+    private Thread? _confirmThread;
 
     /// <summary>
     /// The hard deadline passed and the resources are not stopped: kills every resource that may be active here (or
-    /// whose cgroup holds processes) at once, whatever its agent is doing. Synchronous, on the caller's thread (the
-    /// event loop): freezing and killing a cgroup and deleting an address are a few system calls each, so it returns
-    /// in milliseconds (bench/hardkill), and the caller knows the outcome before its next decision. The wait for the
-    /// cgroups to empty is bounded by <see cref="HardKillWait"/> (a process in uninterruptible sleep cannot die
-    /// sooner; the report says so and the resource is then treated as a failed stop: escalation, else panic).
+    /// whose cgroup holds processes), whatever its agent is doing, in two parts.
+    /// <list type="number">
+    /// <item>Synchronously, on the caller's thread (the event loop): SIGKILL to every process of each cgroup (see
+    /// <see cref="Cgroups.CgroupV1Backend"/>, <see cref="Cgroups.CgroupV2Backend"/>), then the addresses of address
+    /// resources (vip, IPaddr2, IPaddr) deleted by netlink. A few system calls per process and address: about a
+    /// millisecond for 100 processes (bench/hardkill), and the address is gone when this returns.</item>
+    /// <item>On a dedicated thread: waiting until the cgroups are empty, at most <see cref="HardKillWait"/>. The kernel
+    /// tears the killed processes down in the background, and on a busy 2-core host that took tens of milliseconds for
+    /// 100 processes: too long to hold the event loop, whose heartbeats must go on. Then each resource becomes stopped
+    /// with a failure (fail count +1, last error "hard kill"), the ownership log says <c>stop_killed</c>, and
+    /// <paramref name="confirmed"/> gets the final report (on that thread, outside the manager's lock). A cgroup that does not empty (a process in
+    /// uninterruptible sleep: D state) is a failed stop instead (escalation, else panic) and is logged critical.</item>
+    /// </list>
+    /// Until the confirmation, the resources stay as they were (active), no new agent action of theirs starts, and
+    /// results of actions begun before the kill (the agent's own stop, which died with the cgroup) are dropped. A
+    /// second call while one is unconfirmed kills nothing more and returns an empty report.
     /// </summary>
-    /// <remarks>
-    /// Steps: (1) freeze and SIGKILL each cgroup (v1: FROZEN, kill every pid, THAWED; v2: cgroup.kill): from then on
-    /// not even the agent's own stop runs; (2) delete the addresses of address resources (vip, IPaddr2, IPaddr) by
-    /// netlink; (3) wait until every cgroup is empty. Each killed resource becomes stopped with a failure (fail count
-    /// +1, last error "hard kill"), its ownership log line is <c>stop_killed</c>, and the result of its agent action
-    /// still in flight is dropped. Without cgroups only the sessions of its starts are killed, which cannot be
-    /// confirmed: the resource is then a failed stop.
-    /// </remarks>
-    public HardKillReport HardKill(string reason) => HardKill(reason, HardKillWait);
-
-    /// <summary><see cref="HardKill(string)"/> with the wait for empty cgroups given.</summary>
-    public HardKillReport HardKill(string reason, TimeSpan wait)
+    public HardKillReport HardKill(string reason, Action<HardKillReport>? confirmed = null)
     {
         ArgumentNullException.ThrowIfNull(reason);
         var started = Stopwatch.GetTimestamp();
+        List<(int Group, ResourceState Member)> targets;
+        List<ResourceKill> first;
         lock (_gate)
         {
             var now = _now();
-            var targets = new List<(int Group, ResourceState Member)>();
-            for (var i = 0; i < _groups.Length; i++)
+            targets = [];
+            if (_killing.Count == 0)
             {
-                foreach (var member in _groups[i].Members)
+                for (var i = 0; i < _groups.Length; i++)
                 {
-                    var mayRun = member.Status != ResourceStatus.Stopped || member.Pending is not null || member.StopFailed;
-                    if (mayRun || !_cgroups.IsEmpty(member.Name))
+                    foreach (var member in _groups[i].Members)
                     {
-                        targets.Add((i, member));
+                        var mayRun = member.Status != ResourceStatus.Stopped || member.Pending is not null || member.StopFailed;
+                        if (mayRun || !_cgroups.IsEmpty(member.Name))
+                        {
+                            targets.Add((i, member));
+                        }
                     }
                 }
             }
 
             if (targets.Count == 0)
             {
-                return new HardKillReport(reason, [], Stopwatch.GetElapsedTime(started));
+                var none = new HardKillReport(reason, [], Stopwatch.GetElapsedTime(started), Confirmed: true);
+                confirmed?.Invoke(none);
+                return none with { Confirmed = false };
             }
 
-            // 1. Kill: no waiting yet, so all cgroups die in parallel and the addresses go as early as possible.
+            // 1. SIGKILL, every cgroup before any address: from here on not even the agent's stop can add one back.
             var kills = new Dictionary<string, (int Killed, string? Problem)>(StringComparer.Ordinal);
             foreach (var (_, member) in targets)
             {
+                _killing.Add(member.Name);
                 _generation[member.Name] = _generation.GetValueOrDefault(member.Name) + 1;
                 if (_cgroups.Kill(member.Name, TimeSpan.Zero) is { } kill)
                 {
@@ -71,49 +88,103 @@ public sealed partial class ResourceManager
             }
 
             // 2. Addresses, while the processes die.
-            var addresses = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+            first = [];
             foreach (var (_, member) in targets)
             {
                 var (removed, problem) = AddressRemoval.Remove(member.Config);
-                addresses[member.Name] = removed;
                 if (problem is not null)
                 {
                     ResourceLog.AddressNotRemoved(_log, member.Name, problem);
                 }
-            }
 
-            // 3. Confirm every cgroup empty, within one shared wait.
-            var until = Stopwatch.GetTimestamp() + (long)(wait.TotalSeconds * Stopwatch.Frequency);
-            var results = new List<ResourceKill>();
-            foreach (var (group, member) in targets)
-            {
-                var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), until);
-                var empty = _cgroups.Enabled && _cgroups.WaitEmpty(member.Name, left > TimeSpan.Zero ? left : TimeSpan.Zero);
-                var remaining = empty ? [] : _cgroups.Pids(member.Name);
-                var (killed, problem) = kills[member.Name];
+                var (killed, killProblem) = kills[member.Name];
                 var graceful = member.Pending == AgentAction.Stop && member.PendingSince is { } since ? now - since : TimeSpan.Zero;
-                var took = Stopwatch.GetElapsedTime(started);
-                results.Add(new ResourceKill(member.Name, killed, addresses[member.Name], empty, remaining, graceful, problem));
+                var empty = _cgroups.Enabled && _cgroups.IsEmpty(member.Name);
+                first.Add(new ResourceKill(member.Name, killed, removed, empty, [], graceful, killProblem ?? problem));
+            }
+        }
 
-                ResourceLog.HardKilled(_log, member.Name, reason, graceful.TotalMilliseconds, took.TotalMilliseconds, killed,
-                    addresses[member.Name].Count == 0 ? "none" : string.Join(", ", addresses[member.Name]), empty);
+        var report = new HardKillReport(reason, first, Stopwatch.GetElapsedTime(started), Confirmed: false);
+        _confirmations.Add(() => Confirm(report, targets, started, confirmed));
+        return report;
+    }
+
+    /// <summary>
+    /// <see cref="HardKill(string, Action{HardKillReport})"/> whose task completes with the confirmed report (for tests
+    /// and tools; the daemon uses the callback).
+    /// </summary>
+    public Task<HardKillReport> HardKillAsync(string reason)
+    {
+        var done = new TaskCompletionSource<HardKillReport>(TaskCreationOptions.RunContinuationsAsynchronously);
+        HardKill(reason, r => done.TrySetResult(r));
+        return done.Task;
+    }
+
+    /// <summary>Starts the thread that runs the confirmations (from the constructor).</summary>
+    private void StartConfirmThread()
+    {
+        _confirmThread = new Thread(() =>
+        {
+            foreach (var confirmation in _confirmations.GetConsumingEnumerable())
+            {
+                confirmation();
+            }
+        })
+        { IsBackground = true, Name = "splitguard hard kill" };
+        _confirmThread.Start();
+    }
+
+    /// <summary>The second part, on its own thread: wait for the cgroups to be empty, then update the state machines.</summary>
+    private void Confirm(HardKillReport report, List<(int Group, ResourceState Member)> targets, long started, Action<HardKillReport>? confirmed)
+    {
+        var until = Stopwatch.GetTimestamp() + (long)(HardKillWait.TotalSeconds * Stopwatch.Frequency);
+        var empties = new Dictionary<string, bool>(StringComparer.Ordinal);
+        foreach (var kill in report.Resources)
+        {
+            var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), until);
+            empties[kill.Resource] = _cgroups.Enabled && _cgroups.WaitEmpty(kill.Resource, left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        }
+
+        var took = Stopwatch.GetElapsedTime(started);
+        var results = new List<ResourceKill>();
+        lock (_gate)
+        {
+            foreach (var kill in report.Resources)
+            {
+                var (group, _) = targets.First(t => t.Member.Name == kill.Resource);
+                var empty = empties[kill.Resource];
+                var remaining = empty ? [] : _cgroups.Pids(kill.Resource);
+                results.Add(kill with { Empty = empty, Remaining = remaining });
+                _killing.Remove(kill.Resource);
+                if (_dispose.IsCancellationRequested)
+                {
+                    continue;
+                }
+
+                ResourceLog.HardKilled(_log, kill.Resource, report.Reason, kill.Graceful.TotalMilliseconds, took.TotalMilliseconds, kill.Killed,
+                    kill.Addresses.Count == 0 ? "none" : string.Join(", ", kill.Addresses), empty);
                 if (!empty)
                 {
-                    ResourceLog.HardKillIncomplete(_log, member.Name, remaining.Count == 0 ? "cannot tell (no cgroups)" : string.Join(' ', remaining), problem ?? "the watchdog must act");
+                    ResourceLog.HardKillIncomplete(_log, kill.Resource, remaining.Count == 0 ? "cannot tell (no cgroups)" : string.Join(' ', remaining),
+                        kill.Problem ?? "the watchdog must act");
                 }
                 else
                 {
-                    _sessions.Remove(member.Name);
+                    _sessions.Remove(kill.Resource);
                 }
 
-                _ownership.Write(member.Name, empty ? "stop_killed" : "stop_failed");
-                RecordStopTime(member.Name, graceful + took, killed: true);
-                Step(group, _groups[group].HardKilled(member.Name, $"{reason} ({killed} process(es) killed{(empty ? string.Empty : ", not confirmed gone")})", empty, _now()));
+                _ownership.Write(kill.Resource, empty ? "stop_killed" : "stop_failed");
+                RecordStopTime(kill.Resource, kill.Graceful + took, killed: true);
+                var why = $"{report.Reason} ({kill.Killed} process(es) killed{(empty ? string.Empty : ", not confirmed gone")})";
+                Step(group, _groups[group].HardKilled(kill.Resource, why, empty, _now()));
             }
 
-            var report = new HardKillReport(reason, results, Stopwatch.GetElapsedTime(started));
-            ResourceLog.HardKillDone(_log, reason, results.Count, report.Duration.TotalMilliseconds, report.AllEmpty);
-            return report;
         }
+
+        var final = new HardKillReport(report.Reason, results, took, Confirmed: true);
+        ResourceLog.HardKillDone(_log, report.Reason, results.Count, report.Duration.TotalMilliseconds, took.TotalMilliseconds, final.AllEmpty);
+
+        // Outside the lock: the callback may ask the manager anything.
+        confirmed?.Invoke(final);
     }
 }

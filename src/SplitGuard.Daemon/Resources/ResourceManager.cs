@@ -12,7 +12,7 @@ namespace SplitGuard.Daemon.Resources;
 /// is run once more, and a monitor must then say "not running". When that fails too the node is in panic
 /// (<see cref="PanicReason"/>): nothing more is done automatically until <see cref="RecoverAsync"/>.
 /// Every resource runs in a cgroup of its own (<see cref="CgroupMode"/>): a stop counts only once the agent said
-/// stopped and the cgroup is empty, leftovers of an earlier run are killed at the probe, and <see cref="HardKill(string)"/>
+/// stopped and the cgroup is empty, leftovers of an earlier run are killed at the probe, and <see cref="HardKill(string, Action{HardKillReport})"/>
 /// empties the cgroups at the hard deadline.
 /// </summary>
 public sealed partial class ResourceManager : IDisposable
@@ -56,6 +56,7 @@ public sealed partial class ResourceManager : IDisposable
         _resources = resources;
         _stopBudget = stopBudget;
         _cgroups = cgroups ?? ResourceCgroups.None("not configured");
+        StartConfirmThread();
         if (_cgroups.Prepare(resources.Select(r => r.Name)) is { } problem)
         {
             _log.LogError("cannot create the resources' cgroups: {Problem}", problem);
@@ -329,6 +330,12 @@ public sealed partial class ResourceManager : IDisposable
     {
         var resource = _groups[index].Member(effect.Resource).Config;
         var action = effect.Action!.Value;
+        if (_killing.Contains(resource.Name))
+        {
+            // Hard-killed, not yet confirmed empty: nothing of it runs; the confirmation clears the pending action.
+            return;
+        }
+
         bool probe = action == AgentAction.Monitor && _groups[index].Member(effect.Resource).Status == ResourceStatus.Unknown;
         if (action == AgentAction.Start)
         {
@@ -478,6 +485,7 @@ public sealed partial class ResourceManager : IDisposable
     public void Dispose()
     {
         _dispose.Cancel();
+        _confirmations.CompleteAdding();
         foreach (var resource in _resources)
         {
             if (_cgroups.IsEmpty(resource.Name) && !_cgroups.Remove(resource.Name))

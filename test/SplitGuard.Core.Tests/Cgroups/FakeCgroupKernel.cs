@@ -26,7 +26,12 @@ internal sealed class FakeCgroupKernel(bool v2, bool hasKillFile = true) : ICgro
     /// <summary>Reads of freezer.state that still say FREEZING after FROZEN was written.</summary>
     public int FreezingReads { get; set; } = 3;
 
+    /// <summary>Every process forks a child just before a SIGKILL reaches it, unless frozen (a fork storm).</summary>
+    public bool ForkOnKill { get; set; }
+
     public TimeSpan Now { get; private set; } = TimeSpan.FromHours(5);
+
+    private int _nextPid = 1000;
 
     /// <summary>Puts process <paramref name="pid"/> into the cgroup directories <paramref name="dirs"/>.</summary>
     public void AddProcess(int pid, params string[] dirs) => _processes[pid] = [.. dirs];
@@ -146,13 +151,18 @@ internal sealed class FakeCgroupKernel(bool v2, bool hasKillFile = true) : ICgro
             return true;
         }
 
-        // A frozen process takes the signal but dies only once thawed.
+        // A frozen process takes the signal but dies only once thawed; one that is not may have forked just before.
         if (dirs.Any(d => _files.TryGetValue(Path.Combine(d, "freezer.state"), out var s) && s == "FROZEN"))
         {
             _dying.Add(pid);
         }
         else
         {
+            if (ForkOnKill)
+            {
+                _processes[_nextPid++] = [.. dirs];
+            }
+
             Die(pid);
         }
 

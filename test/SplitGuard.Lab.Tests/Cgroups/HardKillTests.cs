@@ -54,7 +54,11 @@ public sealed class HardKillTests : IDisposable
         Assert.True(ProcessSessions.IsLive(stopAgent));
 
         var before = _lab.Cgroups.Pids("svc");
-        var report = manager.HardKill("test: the hard deadline");
+        var first = manager.HardKill("test: the hard deadline");
+        Assert.False(first.Confirmed);
+        Assert.False(CgroupLab.HasAddress(Ip), "the address is gone when HardKill returns");
+        await Polling.WaitUntilAsync(() => !manager.Active, Ample, "the hard kill confirmed");
+        var report = first with { Resources = [.. first.Resources.Select(r => r with { Empty = _lab.Cgroups.IsEmpty(r.Resource) })] };
 
         var svcKill = report.Resources.Single(r => r.Resource == "svc");
         var vipKill = report.Resources.Single(r => r.Resource == "vip");
