@@ -44,6 +44,22 @@ public sealed class ResourceCgroups
         }
 
         var (backend, why) = CgroupDetection.Choose(mountinfo, Environment.IsPrivilegedProcess, CgroupKernel.Instance);
+        if (backend is null && Environment.IsPrivilegedProcess && !mountinfo.Contains(" - cgroup", StringComparison.Ordinal))
+        {
+            // No cgroup mounted at all in this mount namespace (ip netns exec's fresh /sys): mount the host's layout.
+            try
+            {
+                var problem = CgroupMount.MountHostLayout(File.ReadAllText("/proc/self/cgroup"));
+                (backend, why) = problem is null
+                    ? CgroupDetection.Choose(File.ReadAllText("/proc/self/mountinfo"), true, CgroupKernel.Instance)
+                    : (null, $"{why}; mounting them failed: {problem}");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                why = $"{why}; mounting them failed: {e.Message}";
+            }
+        }
+
         return new ResourceCgroups(backend, node, why);
     }
 

@@ -70,6 +70,11 @@ public sealed partial class ResourceManager
                 return none with { Confirmed = false };
             }
 
+            if (!_cgroups.Enabled)
+            {
+                return KillWithoutCgroups(reason, targets, now, started, confirmed);
+            }
+
             // 1. SIGKILL, every cgroup before any address: from here on not even the agent's stop can add one back.
             var kills = new Dictionary<string, (int Killed, string? Problem)>(StringComparer.Ordinal);
             foreach (var (_, member) in targets)
@@ -106,6 +111,40 @@ public sealed partial class ResourceManager
 
         var report = new HardKillReport(reason, first, Stopwatch.GetElapsedTime(started), Confirmed: false);
         _confirmations.Add(() => Confirm(report, targets, started, confirmed));
+        return report;
+    }
+
+    /// <summary>
+    /// Without cgroups (<see cref="CgroupMode"/> "none"), as before cgroups: what a kill can reach is killed (the
+    /// sessions of the resources' starts) and the addresses are deleted, but nothing can confirm the resources gone, so
+    /// their states are left to their agents' stops, which go on (their results are not dropped).
+    /// </summary>
+    private HardKillReport KillWithoutCgroups(string reason, List<(int Group, ResourceState Member)> targets, TimeSpan now, long started, Action<HardKillReport>? confirmed)
+    {
+        var results = new List<ResourceKill>();
+        foreach (var (_, member) in targets)
+        {
+            int[] sessions = _sessions.TryGetValue(member.Name, out var set) ? [.. set] : [];
+            var killed = ProcessSessions.KillAll(sessions, TimeSpan.Zero);
+            var (removed, problem) = AddressRemoval.Remove(member.Config);
+            if (problem is not null)
+            {
+                ResourceLog.AddressNotRemoved(_log, member.Name, problem);
+            }
+
+            var graceful = member.Pending == AgentAction.Stop && member.PendingSince is { } since ? now - since : TimeSpan.Zero;
+            results.Add(new ResourceKill(member.Name, killed, removed, false, [], graceful, $"no cgroups ({_cgroups.Mode}): only its start sessions were killed; its stop goes on"));
+            ResourceLog.HardKilled(_log, member.Name, reason, graceful.TotalMilliseconds, Stopwatch.GetElapsedTime(started).TotalMilliseconds, killed,
+                removed.Count == 0 ? "none" : string.Join(", ", removed), false);
+        }
+
+        var report = new HardKillReport(reason, results, Stopwatch.GetElapsedTime(started), Confirmed: false);
+        ResourceLog.HardKillDone(_log, reason, results.Count, report.Duration.TotalMilliseconds, report.Duration.TotalMilliseconds, false);
+        if (confirmed is not null)
+        {
+            _confirmations.Add(() => confirmed(report with { Confirmed = true }));
+        }
+
         return report;
     }
 
