@@ -124,19 +124,8 @@ public sealed class Guard : IDisposable
         var text = new StringBuilder();
         text.Append("#!/bin/bash\n# SplitGuard guard for node ").Append(node).Append(": written by the daemon, removed on clean exit.\n");
         text.Append("log=").Append(Quote(ownershipLog ?? string.Empty)).Append('\n');
-        text.Append("mark() { [[ -n $log ]] && echo \"$(date +%s%N) ").Append(node).Append(" $1 $2\" >>\"$log\"; }\n");
-        text.Append(
-            """
-            # The address an address resource holds (param ip, nic when given), found on whichever interface has it.
-            del_addr() {
-              local ip=$1 nic=$2 line dev addr
-              while read -r line; do
-                set -- $line; dev=$2; addr=$4
-                [[ -n $addr ]] && ip -4 addr del "$addr" dev "$dev" 2>/dev/null
-              done < <(ip -o -4 addr show ${nic:+dev "$nic"} to "$ip" 2>/dev/null)
-            }
-
-            """);
+        // bash 5's EPOCHREALTIME: no fork for the time stamp; a third argument gives the time (the kill's).
+        text.Append("mark() { [[ -n $log ]] && echo \"${3:-${EPOCHREALTIME/./}000} ").Append(node).Append(" $1 $2\" >>\"$log\"; }\n");
         if (cg is not null)
         {
             text.Append(CgroupShell.Functions);
@@ -185,28 +174,26 @@ public sealed class Guard : IDisposable
 
         text.Append("  :\n}\n");
 
-        // Hard: the perl kill program has killed the cgroups of the resources without a clean stop and printed
-        // "N empty?" for each to $0.killed; here their addresses are removed and the ownership log written.
-        text.Append("hard_all() {\n  local n e r\n  while read -r n e; do\n    case $n in\n");
+        // Hard: the perl kill program kills the cgroups of the resources without a clean stop and deletes their
+        // addresses, says "K" (the time of the stop_killed lines), then "N empty?" for each.
+        text.Append("hard_all() {\n  local n e r at\n  while read -r n e; do\n    case $n in\n      K) at=${EPOCHREALTIME/./}000; continue ;;\n");
         for (int i = resources.Count - 1; i >= 0; i--)
         {
-            var resource = resources[i];
-            text.Append("      ").Append(i.ToString(CultureInfo.InvariantCulture)).Append(") r=").Append(Quote(resource.Name));
-            if (AddressRemoval.IsAddressResource(resource))
-            {
-                resource.Params.TryGetValue("nic", out var nic);
-                text.Append("; del_addr ").Append(Quote(resource.Params["ip"])).Append(' ').Append(Quote(nic ?? string.Empty));
-            }
-
-            text.Append(" ;;\n");
+            text.Append("      ").Append(i.ToString(CultureInfo.InvariantCulture)).Append(") r=").Append(Quote(resources[i].Name)).Append(" ;;\n");
         }
 
-        text.Append("      *) continue ;;\n    esac\n    if (( e == 0 )); then mark \"$r\" stop_killed; else mark \"$r\" stop_failed; fi\n  done <\"$0.killed\"\n}\n");
+        text.Append("      *) continue ;;\n    esac\n    if (( e == 0 )); then mark \"$r\" stop_killed \"$at\"; else mark \"$r\" stop_failed; fi\n  done\n}\n");
         text.Append("kill_program=").Append(Quote(CgroupShell.KillProgram)).Append('\n');
         text.Append("kill_specs=(");
         for (int i = resources.Count - 1; i >= 0; i--)
         {
-            text.Append(' ').Append(Quote(cgroups?.KillSpec(i, resources[i].Name) ?? CgroupShell.Spec(i, null, resources[i].Name)));
+            var resource = resources[i];
+            text.Append(' ').Append(Quote(cgroups?.KillSpec(i, resource.Name) ?? CgroupShell.Spec(i, null, resource.Name)));
+            if (AddressRemoval.IsAddressResource(resource))
+            {
+                resource.Params.TryGetValue("nic", out var nic);
+                text.Append(' ').Append(Quote($"@{i.ToString(CultureInfo.InvariantCulture)}:{resource.Params["ip"]}:{nic}"));
+            }
         }
 
         text.Append(" )\n");
@@ -253,11 +240,10 @@ public sealed class Guard : IDisposable
               else
                 # Until the graceful stops are done or the hard deadline; then the graceful stops' shell is killed (it
                 # writes nothing more) and the cgroups of the resources not cleanly stopped, all without forking.
-                perl -e "$kill_program" "$hard" "$0" "$graceful" "${kill_specs[@]}" >"$0.killed"
+                perl -e "$kill_program" "$hard" "$0" "$graceful" "${kill_specs[@]}" | hard_all
                 wait "$graceful" 2>/dev/null
-                hard_all
               fi
-              rm -f "$0".ok.* "$0.alldone" "$0.killed"
+              rm -f "$0".ok.* "$0.alldone"
             fi
             rm -f "$0.wait"
             exit 0

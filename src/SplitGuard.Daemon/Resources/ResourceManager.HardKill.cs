@@ -109,8 +109,11 @@ public sealed partial class ResourceManager
             }
         }
 
+        // Ownership ended here: every process has SIGKILL pending (it never runs user code again) and the addresses are
+        // gone. The stop_killed lines carry this time, though written once the cgroups are confirmed empty.
+        var killedAt = DateTime.UtcNow;
         var report = new HardKillReport(reason, first, Stopwatch.GetElapsedTime(started), Confirmed: false);
-        _confirmations.Add(() => Confirm(report, targets, started, confirmed));
+        _confirmations.Add(() => Confirm(report, targets, started, killedAt, confirmed));
         return report;
     }
 
@@ -174,7 +177,7 @@ public sealed partial class ResourceManager
     }
 
     /// <summary>The second part, on its own thread: wait for the cgroups to be empty, then update the state machines.</summary>
-    private void Confirm(HardKillReport report, List<(int Group, ResourceState Member)> targets, long started, Action<HardKillReport>? confirmed)
+    private void Confirm(HardKillReport report, List<(int Group, ResourceState Member)> targets, long started, DateTime killedAt, Action<HardKillReport>? confirmed)
     {
         var until = Stopwatch.GetTimestamp() + (long)(HardKillWait.TotalSeconds * Stopwatch.Frequency);
         var empties = new Dictionary<string, bool>(StringComparer.Ordinal);
@@ -212,7 +215,7 @@ public sealed partial class ResourceManager
                     _sessions.Remove(kill.Resource);
                 }
 
-                _ownership.Write(kill.Resource, empty ? "stop_killed" : "stop_failed");
+                _ownership.Write(kill.Resource, empty ? "stop_killed" : "stop_failed", empty ? killedAt : null);
                 RecordStopTime(kill.Resource, kill.Graceful + took, killed: true);
                 var why = $"{report.Reason} ({kill.Killed} process(es) killed{(empty ? string.Empty : ", not confirmed gone")})";
                 Step(group, _groups[group].HardKilled(kill.Resource, why, empty, _now()));
