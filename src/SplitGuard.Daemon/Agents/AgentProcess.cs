@@ -8,7 +8,8 @@ namespace SplitGuard.Daemon.Agents;
 /// spawns share one process group whose id is the agent's pid), in <c>/</c>, with <c>LC_ALL=C</c>, no inherited
 /// <c>OCF_*</c> variables, stdin at end of file, and stdout and stderr captured up to a cap. On timeout or
 /// cancellation the whole process group gets SIGKILL. Processes that leave the group (their own setsid) are not
-/// followed.
+/// followed here; with <see cref="AgentCommand.Cgroup"/> the agent first joins its resource's cgroup, which they
+/// cannot leave, and the resource manager kills and checks that.
 /// </summary>
 public static class AgentProcess
 {
