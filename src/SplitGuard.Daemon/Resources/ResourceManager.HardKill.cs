@@ -36,7 +36,7 @@ public sealed partial class ResourceManager
     /// </list>
     /// Until the confirmation, the resources stay as they were (active), no new agent action of theirs starts, and
     /// results of actions begun before the kill (the agent's own stop, which died with the cgroup) are dropped. A
-    /// second call while one is unconfirmed kills nothing more and returns an empty report.
+    /// second call while one is unconfirmed, or after <see cref="Dispose"/>, kills nothing and returns an empty report.
     /// </summary>
     public HardKillReport HardKill(string reason, Action<HardKillReport>? confirmed = null)
     {
@@ -48,7 +48,7 @@ public sealed partial class ResourceManager
         {
             var now = _now();
             targets = [];
-            if (_killing.Count == 0)
+            if (_killing.Count == 0 && !_dispose.IsCancellationRequested)
             {
                 for (var i = 0; i < _groups.Length; i++)
                 {
