@@ -3,7 +3,8 @@
 
 usage: ownership.py OWNERSHIP_LOG [--offsets FILE]     exit 1 on a definite overlap
 
-The log has lines "<unix ns> <node> <resource> start_invoke|start_ok|start_failed|stop_invoke|stop_ok|stop_failed"
+The log has lines "<unix ns> <node> <resource> start_invoke|start_ok|start_failed|stop_invoke|stop_ok|stop_killed|stop_failed"
+(stop_killed: the hard kill at the hard deadline ended it, not cleanly)
 written by the daemons (and their guard processes), and "<unix ns> <node> - crash" written by a harness when it
 killed every process of a node. Definite ownership of a resource on a node is [start_ok, stop_invoke]; possible
 ownership is [start_invoke, stop_ok] (Jepsen-style uncertainty for operations in flight). A crash ends every interval
@@ -93,7 +94,7 @@ def intervals(events, crashes, end):
                     cur["ds"] = t
             elif what == "stop_invoke" and cur:
                 cur.setdefault("de", t)
-            elif what in ("stop_ok", "start_failed") and cur:
+            elif what in ("stop_ok", "stop_killed", "start_failed") and cur:
                 out[rsc].append((node, cur["ds"], cur.get("de", t), cur["ps"], t, what))
                 cur = None
             elif what == "crash" and cur:

@@ -2,7 +2,8 @@
 """Check a demo or lab run: failover time seen by the client, and overlaps in the ownership log.
 
 usage: check.py PROBE_FILE OWNERSHIP_LOG FAULT_NS [CRASHED_NODE]
-The ownership log has lines "<unix ns> <node> <resource> start_invoke|start_ok|stop_invoke|stop_ok|..." and
+The ownership log has lines "<unix ns> <node> <resource> start_invoke|start_ok|stop_invoke|stop_ok|stop_killed|..." (stop_killed: ended by the
+hard kill) and
 "<unix ns> <node> - crash" for a node whose processes were killed. Definite ownership of a resource on a node is
 [start_ok, stop_invoke]; possible ownership is [start_invoke, stop_ok] (FAULTS.md 2.16). A crash line ends every
 interval of that node open at that instant; a node may crash, restart and crash again. Exit 1 on a definite overlap.
@@ -63,7 +64,7 @@ for (node, rsc), ev in events.items():
                 cur["ds"] = t
         elif what == "stop_invoke" and cur:
             cur.setdefault("de", t)
-        elif what in ("stop_ok", "start_failed") and cur:
+        elif what in ("stop_ok", "stop_killed", "start_failed") and cur:
             close(t, what)
             cur = None
         elif what == "crash" and cur:  # killed with its node

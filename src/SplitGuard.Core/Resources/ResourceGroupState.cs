@@ -130,6 +130,22 @@ public sealed partial record ResourceGroupState
         return Replace(index, t.State).Drive(now, [.. t.Effects]);
     }
 
+    /// <summary>
+    /// The shell hard-killed <paramref name="resource"/> at the hard deadline (see <see cref="ResourceState.HardKilled"/>):
+    /// stopped with a failure when its cgroup was confirmed empty, else a failed stop (blocked, escalation); then drives.
+    /// </summary>
+    public GroupStep HardKilled(string resource, string reason, bool confirmedEmpty, TimeSpan now)
+    {
+        var index = IndexOf(resource);
+        if (index < 0)
+        {
+            throw new KeyNotFoundException($"{resource} is not a member of group {Name}");
+        }
+
+        var t = Members[index].HardKilled(now, reason, confirmedEmpty);
+        return Replace(index, t.State).Drive(now, [.. t.Effects]);
+    }
+
     private int IndexOf(string resource)
     {
         for (var i = 0; i < Members.Count; i++)

@@ -126,6 +126,66 @@ public sealed partial record ResourceState
         return new ResourceTransition(next, [Effect(ResourceEffectKind.Stopped, null, $"{Name} confirmed stopped: {reason}")]);
     }
 
+    /// <summary>
+    /// The shell hard-killed the resource (its stop did not end by the hard deadline: every process in its cgroup got
+    /// SIGKILL and its addresses were removed). <paramref name="confirmedEmpty"/>: the cgroup was seen empty, so the
+    /// resource is stopped, but not cleanly: one failure is counted and <see cref="LastError"/> says hard kill. Not
+    /// confirmed (a process in uninterruptible sleep, or no cgroups): as a failed stop, the resource may still run
+    /// (<see cref="StopFailed"/>, escalation). Either way any pending action is forgotten: its process died with the
+    /// cgroup, and its late result must not count.
+    /// </summary>
+    public ResourceTransition HardKilled(TimeSpan now, string reason, bool confirmedEmpty)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        var why = $"hard kill of {Name}: {reason}";
+        if (!confirmedEmpty)
+        {
+            var blocked = this with
+            {
+                Status = ResourceStatus.Failed,
+                StopFailed = true,
+                Pending = null,
+                PendingSince = null,
+                NextMonitor = null,
+                FailCount = Math.Max(FailCount + 1, Config.MigrationThreshold),
+                LastFailure = now,
+                LastError = why + "; not confirmed stopped",
+            };
+            var effects = new List<ResourceEffect>
+            {
+                Effect(ResourceEffectKind.StopFailed, AgentAction.Stop, $"{why}; its processes are not confirmed gone: escalating (kill its processes, else panic)"),
+            };
+            if (!NeedsMove)
+            {
+                effects.Add(Effect(ResourceEffectKind.NeedsMove, AgentAction.Stop, $"{Name} must leave this node: it was hard-killed"));
+            }
+
+            return new ResourceTransition(blocked, effects);
+        }
+
+        var killed = this with
+        {
+            Status = ResourceStatus.Stopped,
+            StopFailed = false,
+            Pending = null,
+            PendingSince = null,
+            NextMonitor = null,
+            FailCount = FailCount + 1,
+            LastFailure = now,
+            LastError = why,
+        };
+        var result = new List<ResourceEffect>
+        {
+            Effect(ResourceEffectKind.Failed, AgentAction.Stop, $"{why}; stopped (not cleanly), fail count {killed.FailCount} of {Config.MigrationThreshold}"),
+        };
+        if (killed.NeedsMove && !NeedsMove)
+        {
+            result.Add(Effect(ResourceEffectKind.NeedsMove, AgentAction.Stop, $"{Name} must leave this node: fail count {killed.FailCount} of {Config.MigrationThreshold} (hard kill)"));
+        }
+
+        return new ResourceTransition(killed, result);
+    }
+
     private void RequireIdle(AgentAction wanted)
     {
         if (Pending is { } pending)

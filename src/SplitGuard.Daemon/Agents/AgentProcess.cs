@@ -8,11 +8,21 @@ namespace SplitGuard.Daemon.Agents;
 /// spawns share one process group whose id is the agent's pid), in <c>/</c>, with <c>LC_ALL=C</c>, no inherited
 /// <c>OCF_*</c> variables, stdin at end of file, and stdout and stderr captured up to a cap. On timeout or
 /// cancellation the whole process group gets SIGKILL. Processes that leave the group (their own setsid) are not
-/// followed.
+/// followed here; with <see cref="AgentCommand.Cgroup"/> the agent first joins its resource's cgroup, which they
+/// cannot leave, and the resource manager kills and checks that.
 /// </summary>
 public static class AgentProcess
 {
     private const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    /// <summary>What the cgroup wrapper prints on stderr when it cannot join the cgroup (it then exits 126 without running the agent).</summary>
+    public const string CgroupJoinFailure = "splitguard: cannot join cgroup";
+
+    // The wrapper writes its own pid into each cgroup.procs and only then execs setsid and the agent: the kernel moves
+    // a process before anything it runs can fork, so nothing escapes the cgroup (no window as with moving it after
+    // start). $1 is the number of files, then the files, then the command. dash starts in about a millisecond.
+    private const string JoinScript =
+        "n=$1; shift; while [ \"$n\" -gt 0 ]; do echo $$ 2>/dev/null >\"$1\" || { echo \"" + CgroupJoinFailure + " $1\" >&2; exit 126; }; shift; n=$((n-1)); done; exec \"$@\"";
 
     /// <summary>Runs <paramref name="command"/>; never throws except for a null argument.</summary>
     public static async Task<AgentProcessOutcome> RunAsync(
@@ -112,7 +122,7 @@ public static class AgentProcess
 
     private static ProcessStartInfo StartInfo(AgentCommand command, AgentRunnerOptions options)
     {
-        var psi = new ProcessStartInfo(options.SetsidPath)
+        var psi = new ProcessStartInfo(command.Cgroup.Count > 0 ? "/bin/sh" : options.SetsidPath)
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
@@ -120,6 +130,22 @@ public static class AgentProcess
             RedirectStandardError = true,
             WorkingDirectory = "/",
         };
+        if (command.Cgroup.Count > 0)
+        {
+            // sh is not a process group leader (Process.Start does not make it one), so setsid after exec does not
+            // fork: the agent keeps sh's pid, which stays its process group id as without the wrapper.
+            psi.ArgumentList.Add("-c");
+            psi.ArgumentList.Add(JoinScript);
+            psi.ArgumentList.Add("splitguard-cgroup");
+            psi.ArgumentList.Add(command.Cgroup.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            foreach (var file in command.Cgroup)
+            {
+                psi.ArgumentList.Add(file);
+            }
+
+            psi.ArgumentList.Add(options.SetsidPath);
+        }
+
         psi.ArgumentList.Add(command.Executable);
         foreach (var argument in command.Arguments)
         {

@@ -18,6 +18,12 @@ public sealed record AgentRunnerOptions
     /// <summary>The setsid binary that puts each agent in a new session and process group.</summary>
     public string SetsidPath { get; init; } = "/usr/bin/setsid";
 
+    /// <summary>
+    /// The resources' cgroups: each agent joins its resource's cgroup before it execs. Null: no cgroups (agents run in
+    /// a session of their own only). The resource manager must be given the same object.
+    /// </summary>
+    public Cgroups.ResourceCgroups? Cgroups { get; init; }
+
     /// <summary>Bytes kept of stdout and of stderr each; the rest is read and dropped.</summary>
     public int OutputLimit { get; init; } = 64 * 1024;
 

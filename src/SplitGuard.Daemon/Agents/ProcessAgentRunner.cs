@@ -48,7 +48,7 @@ public abstract class ProcessAgentRunner : IAgentRunner
             return new AgentResult(name, action, problem.Status, null, TimeSpan.Zero, $"{verb} of {name}: {problem.Text}");
         }
 
-        var command = new AgentCommand(path, [verb], Environment(resource, action, timeout));
+        var command = new AgentCommand(path, [verb], Environment(resource, action, timeout)) { Cgroup = Options.Cgroups?.JoinFiles(name) ?? [] };
         var outcome = await AgentProcess.RunAsync(command, timeout, Options, cancellationToken).ConfigureAwait(false);
         return ToResult(resource, action, verb, timeout, outcome);
     }
@@ -57,7 +57,9 @@ public abstract class ProcessAgentRunner : IAgentRunner
     public AgentCommand? CommandFor(ResourceConfig resource, AgentAction action, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        return AgentExitCodes.Verb(Kind, action) is { } verb ? new AgentCommand(ExecutablePath(resource), [verb], Environment(resource, action, timeout)) : null;
+        return AgentExitCodes.Verb(Kind, action) is { } verb
+            ? new AgentCommand(ExecutablePath(resource), [verb], Environment(resource, action, timeout)) { Cgroup = Options.Cgroups?.JoinFiles(resource.Name) ?? [] }
+            : null;
     }
 
     /// <summary>The variables the agent gets on top of the cleaned environment.</summary>
@@ -122,7 +124,8 @@ public abstract class ProcessAgentRunner : IAgentRunner
             status = AgentStatus.Cancelled;
             message = $"{verb} of {name} cancelled after {Seconds(outcome.Duration)} s{killed}";
         }
-        else if (outcome.ExitCode is 126 or 127 && outcome.Stderr.StartsWith("setsid: failed to execute", StringComparison.Ordinal))
+        else if (outcome.ExitCode is 126 or 127
+            && (outcome.Stderr.StartsWith("setsid: failed to execute", StringComparison.Ordinal) || outcome.Stderr.StartsWith(AgentProcess.CgroupJoinFailure, StringComparison.Ordinal)))
         {
             status = AgentStatus.CouldNotRun;
             message = $"{verb} of {name} could not run: {FirstLine(outcome.Stderr)}";

@@ -4,7 +4,8 @@ namespace SplitGuard.Daemon.Hosting;
 
 /// <summary>
 /// Every log line the daemon writes, with stable event ids operators can grep for:
-/// 1000-1099 lifecycle, 1100-1199 links and paths, 1200-1299 frames, 1300-1399 control and API.
+/// 1000-1099 lifecycle, 1100-1199 links and paths, 1200-1299 frames, 1300-1399 control and API
+/// (1500-1549, resource processes and cgroups: <see cref="Resources.ResourceLog"/>).
 /// </summary>
 internal static partial class Log
 {

@@ -102,8 +102,11 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
             }
 
             var name = first.Members.First(m => m.Id == membership.LocalNode).Hostname;
-            var runner = new AgentRunner();
-            _resources = new ResourceManager(settings.Resources, runner, new OwnershipLog(settings.OwnershipLog, name), _log, Now);
+            // Issue 10: every resource in a cgroup of its own (splitguard/<node>/<resource>); the runner and the manager share it.
+            var cgroups = Cgroups.ResourceCgroups.Detect(name);
+            var runner = new AgentRunner(new AgentRunnerOptions { Cgroups = cgroups });
+            _resources = new ResourceManager(settings.Resources, runner, new OwnershipLog(settings.OwnershipLog, name), _log, Now,
+                cgroups, settings.Config.Ownership.StopBudget);
             _guard = new Guard(settings.PidFile + ".guard.sh", name, settings.Resources, runner, options.Detection,
                 links.Min(l => l.Config.Interval), settings.OwnershipLog, _log);
         }
@@ -343,7 +346,15 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
             _log.Log(level, new EventId(e.Id, "node"), "{Message}", e.Message);
         }
 
-        _guard!.Beat(now, actions.Guard.Active, actions.Guard.GracefulIn);
+        _guard!.Beat(now, actions.Guard.Active, actions.Guard.GracefulIn, actions.Guard.HardIn);
+        if (actions.HardKill)
+        {
+            // The kill itself here (SIGKILL to every process of every resource cgroup, addresses deleted: about a
+            // millisecond); the wait for the cgroups to empty runs on the manager's own thread, which logs the outcome
+            // (1505/1506/1508). Processes that do not die keep the resources active: the controller stops the pets.
+            resources.HardKill($"not stopped by the hard deadline ({(now - _controller.HardDeadline!.Value).TotalMilliseconds:0} ms past it, stop budget {_lease.Options.StopBudget.TotalMilliseconds:0} ms)");
+        }
+
         if (actions.PetWatchdog)
         {
             _watchdog?.Pet(now);
@@ -351,6 +362,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
 
         return actions.Exit;
     }
+
 
     private void Send(List<OutgoingFrame> sends)
     {
@@ -445,6 +457,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
                             ["hard_killed"] = _controller.HardKilled,
                             ["watchdog"] = _watchdog?.Describe(now).ToJson(),
                             ["resource_list"] = ResourceList(),
+                            ["cgroups"] = _resources.CgroupMode,
                             ["takeover_after_ms"] = _lease.TakeoverAfter.TotalMilliseconds,
                             ["engine"] = _lease is MajorityLease ? "majority" : "two-node",
                             ["evidence"] = Evidence(now, _observations[0]),
@@ -561,6 +574,9 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
                 ["disabled"] = r.Disabled,
                 ["pending"] = r.Pending,
                 ["last_error"] = r.LastError,
+                ["last_stop_ms"] = r.LastStopMs,
+                ["longest_stop_ms"] = r.LongestStopMs,
+                ["last_stop_killed"] = r.LastStopKilled,
             });
         }
 

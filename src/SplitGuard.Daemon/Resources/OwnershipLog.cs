@@ -16,14 +16,15 @@ public sealed partial class OwnershipLog(string? path, string node)
     [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
     private static partial int Flock(int fd, int operation);
 
-    public void Write(string resource, string what)
+    /// <summary>Appends a line for <paramref name="resource"/>, stamped now or at <paramref name="at"/> (UTC) when given.</summary>
+    public void Write(string resource, string what, DateTime? at = null)
     {
         if (path is null)
         {
             return;
         }
 
-        long ns = (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) * 100;
+        long ns = ((at ?? DateTime.UtcNow).Ticks - DateTime.UnixEpoch.Ticks) * 100;
         var line = string.Create(CultureInfo.InvariantCulture, $"{ns} {node} {resource} {what}\n");
         try
         {

@@ -46,11 +46,16 @@ public sealed partial class ResourceManager
         }
 
         var killed = ProcessSessions.KillAll(sessions, TimeSpan.FromSeconds(2));
+        var cgroup = _cgroups.Kill(resource.Name, TimeSpan.FromSeconds(2));
         _ownership.Write(resource.Name, "stop_invoke");
         var stop = await _runner.RunAsync(resource, AgentAction.Stop, resource.Timeouts.Stop, CancellationToken.None);
         var monitor = await _runner.RunAsync(resource, AgentAction.Monitor, resource.Timeouts.Monitor, CancellationToken.None);
-        var detail = $"killed {killed} process(es) of its start session(s); stop again: {stop.Message}; monitor: {monitor.Message}";
-        if (monitor.Status == AgentStatus.NotRunning)
+
+        // The stop and monitor just run live in the cgroup too; what they leave must be gone as well.
+        var empty = _cgroups.WaitEmpty(resource.Name, resource.Timeouts.Stop) || _cgroups.Kill(resource.Name, TimeSpan.FromSeconds(2))?.Empty == true;
+        var inCgroup = cgroup is null ? string.Empty : $", {cgroup.Killed} in its cgroup{(empty ? string.Empty : $" (still not empty: {string.Join(' ', _cgroups.Pids(resource.Name))})")}";
+        var detail = $"killed {killed} process(es) of its start session(s){inCgroup}; stop again: {stop.Message}; monitor: {monitor.Message}";
+        if (monitor.Status == AgentStatus.NotRunning && empty)
         {
             _ownership.Write(resource.Name, "stop_ok");
             lock (_gate)

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using SplitGuard.Core.Resources;
 using SplitGuard.Daemon.Agents;
+using SplitGuard.Daemon.Cgroups;
 
 namespace SplitGuard.Daemon.Resources;
 
@@ -10,6 +11,9 @@ namespace SplitGuard.Daemon.Resources;
 /// log, and escalates failed stops: the processes the resource's starts left in their sessions are killed, the stop
 /// is run once more, and a monitor must then say "not running". When that fails too the node is in panic
 /// (<see cref="PanicReason"/>): nothing more is done automatically until <see cref="RecoverAsync"/>.
+/// Every resource runs in a cgroup of its own (<see cref="CgroupMode"/>): a stop counts only once the agent said
+/// stopped and the cgroup is empty, leftovers of an earlier run are killed at the probe, and <see cref="HardKill(string, Action{HardKillReport})"/>
+/// empties the cgroups at the hard deadline.
 /// </summary>
 public sealed partial class ResourceManager : IDisposable
 {
@@ -23,16 +27,49 @@ public sealed partial class ResourceManager : IDisposable
     private readonly Dictionary<string, HashSet<int>> _sessions = new(StringComparer.Ordinal);
     private readonly HashSet<string> _disabled = new(StringComparer.Ordinal);
     private readonly HashSet<string> _escalating = new(StringComparer.Ordinal);
+    private readonly ResourceCgroups _cgroups;
+    private readonly TimeSpan? _stopBudget;
+    private readonly IReadOnlyList<ResourceConfig> _resources;
+
+    // Bumped by the hard kill: a result of an action begun before it (the agent's stop died with the cgroup) is dropped.
+    private readonly Dictionary<string, int> _generation = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, StopTimes> _stopTimes = new(StringComparer.Ordinal);
     private int _running;
     private bool _want;
     private bool _probed;
 
-    public ResourceManager(IReadOnlyList<ResourceConfig> resources, IAgentRunner runner, OwnershipLog ownership, ILogger log, Func<TimeSpan> now)
+    /// <param name="resources">The resources this node may run.</param>
+    /// <param name="runner">Runs the agents; give it the same <paramref name="cgroups"/> (<see cref="AgentRunnerOptions.Cgroups"/>).</param>
+    /// <param name="ownership">The ownership log.</param>
+    /// <param name="log">The daemon's logger.</param>
+    /// <param name="now">The monotonic clock.</param>
+    /// <param name="cgroups">The resources' cgroups; null: none (stops are judged by the agent alone, as before cgroups).</param>
+    /// <param name="stopBudget">The ownership stop budget: a graceful stop longer than half of it is logged as a warning; null: no check.</param>
+    public ResourceManager(IReadOnlyList<ResourceConfig> resources, IAgentRunner runner, OwnershipLog ownership, ILogger log, Func<TimeSpan> now,
+        ResourceCgroups? cgroups = null, TimeSpan? stopBudget = null)
     {
+        ArgumentNullException.ThrowIfNull(resources);
         _runner = runner;
         _ownership = ownership;
         _log = log;
         _now = now;
+        _resources = resources;
+        _stopBudget = stopBudget;
+        _cgroups = cgroups ?? ResourceCgroups.None("not configured");
+        StartConfirmThread();
+        if (_cgroups.Prepare(resources.Select(r => r.Name)) is { } problem)
+        {
+            _log.LogError("cannot create the resources' cgroups: {Problem}", problem);
+        }
+
+        if (_cgroups.Enabled)
+        {
+            ResourceLog.CgroupsOn(_log, _cgroups.Mode, _cgroups.Node);
+        }
+        else if (cgroups is not null)
+        {
+            ResourceLog.CgroupsOff(_log, _cgroups.Mode);
+        }
 
         // Every member starts unknown and is probed at once, as Pacemaker does: a resource already running here (left
         // by a previous run, or started by hand) is found before the lease says anything. Probing also warms up the
@@ -43,6 +80,21 @@ public sealed partial class ResourceManager : IDisposable
             for (var i = 0; i < _groups.Length; i++)
             {
                 Step(i, _groups[i].Probe(_now()));
+            }
+        }
+    }
+
+    /// <summary>Which cgroups the resources run in: "v2", "v1 (freezer+pids)", or "none: why".</summary>
+    public string CgroupMode => _cgroups.Mode;
+
+    /// <summary>Agent actions (and escalations) still in flight, including those whose result a hard kill made moot.</summary>
+    public int RunningActions
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _running;
             }
         }
     }
@@ -149,9 +201,18 @@ public sealed partial class ResourceManager : IDisposable
     {
         lock (_gate)
         {
-            return _groups.SelectMany(g => g.Members.Select(m => new ResourceView(
-                m.Name, g.Name, m.Status.ToString().ToLowerInvariant(), m.FailCount, m.Config.MigrationThreshold, m.StopFailed,
-                _disabled.Contains(g.Name), m.Pending?.ToString().ToLowerInvariant(), m.LastError))).ToList();
+            return _groups.SelectMany(g => g.Members.Select(m =>
+            {
+                var times = _stopTimes.GetValueOrDefault(m.Name);
+                return new ResourceView(
+                    m.Name, g.Name, m.Status.ToString().ToLowerInvariant(), m.FailCount, m.Config.MigrationThreshold, m.StopFailed,
+                    _disabled.Contains(g.Name), m.Pending?.ToString().ToLowerInvariant(), m.LastError)
+                {
+                    LastStopMs = times?.Last.TotalMilliseconds,
+                    LongestStopMs = times?.Longest.TotalMilliseconds,
+                    LastStopKilled = times?.LastKilled ?? false,
+                };
+            })).ToList();
         }
     }
 
@@ -269,6 +330,12 @@ public sealed partial class ResourceManager : IDisposable
     {
         var resource = _groups[index].Member(effect.Resource).Config;
         var action = effect.Action!.Value;
+        if (_killing.Contains(resource.Name))
+        {
+            // Hard-killed, not yet confirmed empty: nothing of it runs; the confirmation clears the pending action.
+            return;
+        }
+
         bool probe = action == AgentAction.Monitor && _groups[index].Member(effect.Resource).Status == ResourceStatus.Unknown;
         if (action == AgentAction.Start)
         {
@@ -280,13 +347,35 @@ public sealed partial class ResourceManager : IDisposable
         }
 
         _running++;
+        var generation = _generation.GetValueOrDefault(resource.Name);
+        var begun = _now();
         _ = Task.Run(async () =>
         {
             var result = await _runner.RunAsync(resource, action, effect.Timeout, action == AgentAction.Stop ? CancellationToken.None : _dispose.Token);
-            Record(resource, action, probe, result);
+            if (action == AgentAction.Stop)
+            {
+                result = ConfirmEmpty(resource, effect.Timeout, result);
+            }
+            else if (probe && result.Status == AgentStatus.NotRunning)
+            {
+                KillLeftovers(resource);
+            }
+
             lock (_gate)
             {
                 _running--;
+                if (generation != _generation.GetValueOrDefault(resource.Name))
+                {
+                    // Hard-killed meanwhile: this action died with the cgroup (or is moot); the kill already decided.
+                    return;
+                }
+
+                if (action == AgentAction.Stop)
+                {
+                    RecordStopTime(resource.Name, _now() - begun, killed: false);
+                }
+
+                Record(resource, action, probe, result);
                 if (!_dispose.IsCancellationRequested)
                 {
                     Step(index, _groups[index].OnResult(result, _now()));
@@ -294,6 +383,63 @@ public sealed partial class ResourceManager : IDisposable
             }
         });
     }
+
+    /// <summary>
+    /// A stop the agent calls successful counts only once the resource's cgroup is empty: waits for that up to what is
+    /// left of the stop timeout; a cgroup still populated then turns the result into a failed stop (escalation).
+    /// </summary>
+    private AgentResult ConfirmEmpty(ResourceConfig resource, TimeSpan timeout, AgentResult result)
+    {
+        if (!_cgroups.Enabled || result.Status is not (AgentStatus.Ok or AgentStatus.NotRunning))
+        {
+            return result;
+        }
+
+        var left = timeout - result.Duration;
+        if (_cgroups.WaitEmpty(resource.Name, left > TimeSpan.Zero ? left : TimeSpan.Zero))
+        {
+            return result;
+        }
+
+        var pids = _cgroups.Pids(resource.Name);
+        if (pids.Count == 0)
+        {
+            return result; // emptied just now
+        }
+
+        ResourceLog.StopLeftProcesses(_log, resource.Name, pids.Count, string.Join(' ', pids.Take(10)), Math.Max(0, left.TotalMilliseconds));
+        return result with
+        {
+            Status = AgentStatus.GenericError,
+            Message = $"{result.Message}; but {pids.Count} process(es) stayed in its cgroup until the stop timeout",
+        };
+    }
+
+    /// <summary>The probe says not running but the cgroup holds processes (an earlier run's): they are killed.</summary>
+    private void KillLeftovers(ResourceConfig resource)
+    {
+        var pids = _cgroups.Pids(resource.Name);
+        if (pids.Count == 0)
+        {
+            return;
+        }
+
+        var kill = _cgroups.Kill(resource.Name, TimeSpan.FromSeconds(1));
+        ResourceLog.Leftovers(_log, resource.Name, pids.Count, string.Join(' ', pids.Take(10)), kill?.Empty ?? false);
+    }
+
+    /// <summary>Keeps the last and longest stop of <paramref name="resource"/>; warns about one above half the stop budget.</summary>
+    private void RecordStopTime(string resource, TimeSpan took, bool killed)
+    {
+        var before = _stopTimes.GetValueOrDefault(resource);
+        _stopTimes[resource] = new StopTimes(took, before is null || took > before.Longest ? took : before.Longest, killed);
+        if (!killed && _stopBudget is { } budget && took > budget / 2)
+        {
+            ResourceLog.SlowStop(_log, resource, took.TotalMilliseconds, budget.TotalMilliseconds);
+        }
+    }
+
+    private sealed record StopTimes(TimeSpan Last, TimeSpan Longest, bool LastKilled);
 
     private void Record(ResourceConfig resource, AgentAction action, bool probe, AgentResult result)
     {
@@ -335,5 +481,17 @@ public sealed partial class ResourceManager : IDisposable
         }
     }
 
-    public void Dispose() => _dispose.Cancel();
+    /// <summary>Stops feeding results back and removes the resources' cgroups that are empty (a resource left running keeps its own).</summary>
+    public void Dispose()
+    {
+        _dispose.Cancel();
+        _confirmations.CompleteAdding();
+        foreach (var resource in _resources)
+        {
+            if (_cgroups.IsEmpty(resource.Name) && !_cgroups.Remove(resource.Name))
+            {
+                ResourceLog.CgroupNotRemoved(_log, resource.Name);
+            }
+        }
+    }
 }

@@ -10,4 +10,14 @@ namespace SplitGuard.Daemon.Resources;
 /// <param name="Disabled">Kept stopped by <c>splitguard resource stop</c>.</param>
 /// <param name="Pending">The agent action running now, if any.</param>
 /// <param name="LastError">The last failure, if any.</param>
-public sealed record ResourceView(string Name, string Group, string Status, int FailCount, int FailLimit, bool StopFailed, bool Disabled, string? Pending, string? LastError);
+public sealed record ResourceView(string Name, string Group, string Status, int FailCount, int FailLimit, bool StopFailed, bool Disabled, string? Pending, string? LastError)
+{
+    /// <summary>How long its last stop took, in ms (graceful: until the agent said stopped and its cgroup was empty; with a hard kill: until the kill); null before the first.</summary>
+    public double? LastStopMs { get; init; }
+
+    /// <summary>Its longest stop since the daemon started, in ms; null before the first.</summary>
+    public double? LongestStopMs { get; init; }
+
+    /// <summary>The last stop needed the hard kill.</summary>
+    public bool LastStopKilled { get; init; }
+}

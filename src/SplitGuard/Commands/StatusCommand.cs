@@ -56,6 +56,11 @@ internal static class StatusCommand
                 text.AppendLine(CultureInfo.InvariantCulture, $"  PANIC: {panic}; no automatic decisions until `splitguard recover`");
             }
 
+            if (own["cgroups"] is JsonValue cgroups)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"  cgroups: {cgroups}");
+            }
+
             if (own["resource_list"] is JsonArray resources)
             {
                 foreach (var r in resources.OfType<JsonObject>())
@@ -64,8 +69,11 @@ internal static class StatusCommand
                         + (r["disabled"]?.GetValue<bool>() == true ? " (kept stopped)" : string.Empty)
                         + (r["pending"] is JsonValue pending ? $" ({pending} running)" : string.Empty);
                     var error = r["last_error"] is JsonValue last ? $"; last error: {last}" : string.Empty;
+                    var stops = r["last_stop_ms"] is JsonValue lastStop
+                        ? string.Create(CultureInfo.InvariantCulture, $", last stop {lastStop.GetValue<double>():0} ms{(r["last_stop_killed"]?.GetValue<bool>() == true ? " (HARD-KILLED)" : string.Empty)}, longest {r["longest_stop_ms"]?.GetValue<double>() ?? 0:0} ms")
+                        : string.Empty;
                     text.AppendLine(CultureInfo.InvariantCulture,
-                        $"  resource {r["name"]} (group {r["group"]}): {r["status"]}{flags}, fail count {r["fail_count"]}/{r["fail_limit"]}{error}");
+                        $"  resource {r["name"]} (group {r["group"]}): {r["status"]}{flags}, fail count {r["fail_count"]}/{r["fail_limit"]}{stops}{error}");
                 }
             }
         }

@@ -251,6 +251,71 @@ public sealed class ResourceGroupStateTests
         Assert.True(agents.Group.IsStopped);
     }
 
+    [Fact]
+    public void A_hard_kill_during_a_stop_leaves_the_member_stopped_with_one_failure_and_its_late_stop_result_ignored()
+    {
+        var agents = Running("vip", "app");
+        var stopping = agents.Group.Stop(_clock.Now);
+        Assert.Equal(["Stop app"], Runs(stopping.Effects));
+        _clock.Advance(TimeSpan.FromMilliseconds(900));
+
+        var killed = stopping.State.HardKilled("app", "not stopped by the hard deadline", confirmedEmpty: true, _clock.Now);
+
+        var app = killed.State.Member("app");
+        Assert.Equal(ResourceStatus.Stopped, app.Status);
+        Assert.Null(app.Pending);
+        Assert.False(app.StopFailed);
+        Assert.Equal(1, app.FailCount);
+        Assert.StartsWith("hard kill of app: not stopped by the hard deadline", app.LastError, StringComparison.Ordinal);
+        Assert.Contains(killed.Effects, e => e.Kind == ResourceEffectKind.Failed && e.Resource == "app");
+        Assert.DoesNotContain(killed.Effects, e => e.Kind == ResourceEffectKind.StopFailed);
+        Assert.Equal(["Stop vip"], Runs(killed.Effects)); // the group goes on stopping in reverse order
+
+        // The agent's stop died with the cgroup; its result comes late and must not count as a failed stop.
+        var late = killed.State.OnResult(Result("app", AgentAction.Stop, AgentStatus.TimedOut), _clock.Now);
+        Assert.Equal([ResourceEffectKind.Ignored], late.Effects.Select(e => e.Kind));
+        Assert.False(late.State.IsBlocked);
+        Assert.Equal(ResourceStatus.Stopped, late.State.Member("app").Status);
+    }
+
+    [Fact]
+    public void A_hard_kill_that_could_not_empty_the_cgroup_is_a_failed_stop_that_blocks_and_escalates()
+    {
+        var agents = Running("vip");
+        var stopping = agents.Group.Stop(_clock.Now);
+
+        var killed = stopping.State.HardKilled("vip", "hard deadline", confirmedEmpty: false, _clock.Now);
+
+        var vip = killed.State.Member("vip");
+        Assert.True(vip.StopFailed);
+        Assert.Equal(ResourceStatus.Failed, vip.Status);
+        Assert.True(vip.NeedsMove);
+        Assert.True(killed.State.IsBlocked);
+        Assert.Contains(killed.Effects, e => e.Kind == ResourceEffectKind.StopFailed);
+        Assert.Empty(Runs(killed.Effects));
+    }
+
+    [Fact]
+    public void Hard_kills_count_toward_the_threshold()
+    {
+        var group = Running("vip").Group;
+        for (var i = 1; i <= 3; i++)
+        {
+            var step = group.Stop(_clock.Now).State.HardKilled("vip", "again", confirmedEmpty: true, _clock.Now);
+            group = step.State;
+            Assert.Equal(i, group.Member("vip").FailCount);
+            Assert.Equal(i == 3, step.Effects.Any(e => e.Kind == ResourceEffectKind.NeedsMove));
+            if (i < 3)
+            {
+                // Running again (as after a restart of the group) for the next round.
+                group = group.Start(_clock.Now).State.OnResult(Result("vip", AgentAction.Start, AgentStatus.Ok), _clock.Now).State;
+                Assert.True(group.IsStarted);
+            }
+        }
+
+        Assert.True(group.NeedsMove);
+    }
+
     private ResourceGroupState Probed(params string[] members)
     {
         var agents = new FakeAgents(ResourceGroupState.Create(Group("web", members)));

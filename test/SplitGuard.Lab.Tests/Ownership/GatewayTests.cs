@@ -52,7 +52,7 @@ public sealed class GatewayTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.True(during["gateways"]!["giving_up"]!.GetValue<bool>());
 
             var log = OwnershipHistory.Read(VipLab.OwnershipLogPath);
-            var stopped = log.First(owner, "stop_ok", fault);
+            var stopped = log.FirstStopped(owner, fault);
             var started = log.First(other, "start_invoke", fault);
             Assert.NotNull(stopped);
             Assert.NotNull(started);

@@ -47,15 +47,25 @@ public sealed class OwnershipHistory
         Events.FirstOrDefault(e => e.Node == node && e.What == what && e.Ns >= fromNs);
 
     /// <summary>
+    /// True for the lines that end a node's ownership of a resource: stop_ok (a clean stop) and stop_killed (the hard kill
+    /// at the hard deadline, by the daemon or its guard: its processes were killed and confirmed gone, not cleanly).
+    /// </summary>
+    public static bool IsStopped(string what) => what is "stop_ok" or "stop_killed";
+
+    /// <summary>The first stop_ok or stop_killed of <paramref name="node"/> at or after <paramref name="fromNs"/>, any resource.</summary>
+    public OwnershipEvent? FirstStopped(string node, long fromNs) =>
+        Events.FirstOrDefault(e => e.Node == node && IsStopped(e.What) && e.Ns >= fromNs);
+
+    /// <summary>
     /// When <paramref name="node"/> had every resource in <paramref name="resources"/> stopped after <paramref name="fromNs"/>:
-    /// the latest of their first stop_ok at or after that time; null if one of them has none.
+    /// the latest of their first stop_ok or stop_killed at or after that time; null if one of them has none.
     /// </summary>
     public long? AllStopped(string node, IEnumerable<string> resources, long fromNs)
     {
         long latest = 0;
         foreach (var resource in resources)
         {
-            var stop = Events.FirstOrDefault(e => e.Node == node && e.Resource == resource && e.What == "stop_ok" && e.Ns >= fromNs);
+            var stop = Events.FirstOrDefault(e => e.Node == node && e.Resource == resource && IsStopped(e.What) && e.Ns >= fromNs);
             if (stop is null)
             {
                 return null;

@@ -112,8 +112,17 @@ public sealed class OwnershipLab : IAsyncDisposable
     /// named in <paramref name="nodeEnvironment"/> gets those extra environment variables (also when restarted), e.g.
     /// LD_PRELOAD of libfaketime for FAULTS.md F13.
     /// </summary>
-    public static async Task<OwnershipLab> StartAsync(IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? nodeEnvironment,
-        OwnershipLabProfile? profile = null)
+    public static Task<OwnershipLab> StartAsync(IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? nodeEnvironment,
+        OwnershipLabProfile? profile = null) => StartCoreAsync(nodeEnvironment, profile, null);
+
+    /// <summary>
+    /// As <see cref="StartAsync()"/>, with <paramref name="extraResources"/> added to the group (Resources entries;
+    /// "{workdir}" in them becomes the lab's work directory).
+    /// </summary>
+    public static Task<OwnershipLab> StartWithResourcesAsync(IReadOnlyList<JsonObject> extraResources) => StartCoreAsync(null, null, extraResources);
+
+    private static async Task<OwnershipLab> StartCoreAsync(IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? nodeEnvironment,
+        OwnershipLabProfile? profile, IReadOnlyList<JsonObject>? extraResources)
     {
         EnsureAgents();
         profile ??= OwnershipLabProfile.Default;
@@ -143,6 +152,13 @@ public sealed class OwnershipLab : IAsyncDisposable
                     ["monitor_interval"] = 2,
                     ["timeouts"] = new JsonObject { ["stop"] = 3 },
                 });
+            foreach (var extra in extraResources ?? [])
+            {
+                // Placeholders a test cannot know before the lab exists.
+                var text = extra.ToJsonString().Replace("{workdir}", lab.WorkDir, StringComparison.Ordinal);
+                ((JsonArray)config["Resources"]!).Add(JsonNode.Parse(text));
+            }
+
             var ownership = new JsonObject();
             if (profile.StopBudget is { } budget)
             {
@@ -595,6 +611,39 @@ public sealed class OwnershipLab : IAsyncDisposable
         finally
         {
             await Lab.DisposeAsync().ConfigureAwait(false);
+            RemoveCgroups();
+        }
+    }
+
+    /// <summary>
+    /// The daemons' resource cgroups (splitguard/&lt;node&gt;/&lt;resource&gt;) that are left empty: a daemon that was killed
+    /// never removed them. Populated ones stay (rmdir refuses): the lab teardown has killed what ran in the namespaces.
+    /// </summary>
+    private static void RemoveCgroups()
+    {
+        foreach (var hierarchy in new[] { "/sys/fs/cgroup/freezer", "/sys/fs/cgroup/pids", "/sys/fs/cgroup" })
+        {
+            var root = Path.Combine(hierarchy, "splitguard");
+            foreach (var node in Nodes)
+            {
+                var dir = Path.Combine(root, node);
+                if (!Directory.Exists(dir))
+                {
+                    continue;
+                }
+
+                foreach (var cgroup in Directory.GetDirectories(dir).Append(dir).Append(root))
+                {
+                    try
+                    {
+                        Directory.Delete(cgroup);
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        // still in use (processes, or another node's cgroups)
+                    }
+                }
+            }
         }
     }
 }

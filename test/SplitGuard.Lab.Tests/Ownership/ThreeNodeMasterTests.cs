@@ -135,7 +135,7 @@ public sealed class ThreeNodeMasterTests(ITestOutputHelper output) : IAsyncLifet
         var tookOver = TimeSpan.FromTicks((UnixNs.Now() - fault) / 100);
         output.WriteLine($"killed {master}'s daemon; {next} is master of term {nextTerm}, running, {tookOver.TotalMilliseconds:0} ms after the kill (status polled every 50 ms)");
         var log = OwnershipHistory.Read(_ownershipLog);
-        var stopped = log.First(master, "stop_ok", fault);
+        var stopped = log.FirstStopped(master, fault);
         var started = log.First(next, "start_invoke", fault);
         Assert.NotNull(stopped);
         Assert.NotNull(started);

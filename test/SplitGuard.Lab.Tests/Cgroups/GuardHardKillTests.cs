@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
+using SplitGuard.Core.Resources;
+using SplitGuard.Daemon.Agents;
+using SplitGuard.Daemon.Resources;
+using SplitGuard.Lab.Tests.Agents;
+using SplitGuard.Lab.Tests.Infrastructure;
+using SplitGuard.Lab.Tests.Ownership;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace SplitGuard.Lab.Tests.Cgroups;
+
+/// <summary>
+/// The guard script when the daemon is gone (SIGKILL: its end of the guard's pipe closes) or stalled (SIGSTOP: no
+/// beat): it runs the graceful stops, and at the hard deadline the beat gave it kills the resource cgroups and removes
+/// the address, so a service that detached and ignores SIGTERM, whose stop hangs, is gone by then. The "daemon" here
+/// is a shell that writes one beat and then execs sleep: killing or stopping it is what the guard sees of a daemon.
+/// </summary>
+public sealed class GuardHardKillTests(ITestOutputHelper output) : IDisposable
+{
+    private const double Graceful = 0.2;
+    private const double Hard = 0.7;
+    private readonly CgroupLab _lab = new("guard");
+    private readonly List<int> _pids = [];
+
+    [Theory]
+    [InlineData(NativeSignals.SigKill)]
+    [InlineData(NativeSignals.SigStop)]
+    public async Task A_dead_or_stalled_daemons_guard_kills_a_hung_SIGTERM_ignoring_service_by_the_hard_deadline(int signal)
+    {
+        AgentLab.EnsureResourceAgents();
+        var ip = signal == NativeSignals.SigKill ? "127.77.11.1" : "127.77.11.2";
+        var vip = _lab.Vip("vip", ip) with { Group = "web" };
+        var svc = _lab.Detach("svc", TimeSpan.FromSeconds(30), ("stop_mode", "hang"), ("children", "2")) with { Group = "web" };
+        ResourceConfig[] resources = [vip, svc];
+        using var manager = _lab.Manager(resources);
+        await Polling.WaitUntilAsync(() =>
+        {
+            manager.Apply(true);
+            return manager.State == "started";
+        }, TimeSpan.FromSeconds(20), "vip and svc started");
+        var daemon = await AgentLab.ReadPidAsync(svc.Params["pidfile"]);
+        Assert.True(CgroupLab.HasAddress(ip));
+
+        var script = Path.Combine(_lab.Work, "guard.sh");
+        File.Delete(svc.Params["pidfile"] + ".stop");
+        using var guard = new Guard(script, _lab.Node, resources, _lab.Runner, TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(50), _lab.OwnershipLog, NullLogger.Instance);
+        var fakePid = Path.Combine(_lab.Work, "daemon.pid");
+        var beat = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"active {Graceful} {Hard}");
+        using var shell = Process.Start(new ProcessStartInfo("/bin/bash")
+        {
+            // The "daemon" beats every 50 ms until it is killed or stopped; its sleeps write nothing, so they do not hold the pipe.
+            ArgumentList = { "-c", $"{{ echo $BASHPID >'{fakePid}'; while :; do echo '{beat}'; sleep 0.05 >/dev/null; done; }} | bash '{script}'" },
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        })!;
+        var fake = await AgentLab.ReadPidAsync(fakePid);
+        _pids.Add(fake);
+        await Task.Delay(50); // let the guard read the beat line
+
+        var sent = Stopwatch.GetTimestamp();
+        var sentNs = UnixNs.Now();
+        Assert.True(NativeSignals.Send(fake, signal));
+        await Polling.WaitUntilAsync(() => File.Exists(svc.Params["pidfile"] + ".stop"), TimeSpan.FromSeconds(5), "the guard's graceful stop of svc began (and hangs)");
+        // What the kernel says is in the cgroup now; whether those live is then judged from /proc.
+        var before = _lab.Cgroups.Pids("svc");
+        Assert.True(before.Count >= 5, $"the daemon, its 2 children, the hanging stop and its sleep run: {string.Join(' ', before)}");
+        Assert.Contains(daemon, before);
+        await Polling.WaitUntilAsync(() => !before.Any(ProcessSessions.IsLive) && _lab.LiveProcesses("guard.sh", "daemon.pid").Count == 0, TimeSpan.FromSeconds(10), "every process of svc gone");
+        var gone = Stopwatch.GetElapsedTime(sent);
+        output.WriteLine($"signal {signal}: every process of the resources gone {gone.TotalMilliseconds:0} ms after it (hard deadline {Hard * 1000:0} ms after the last beat)");
+
+        Assert.False(ProcessSessions.IsLive(daemon));
+        Assert.True(gone < TimeSpan.FromSeconds(Hard + 0.3), $"gone after {gone.TotalMilliseconds:0} ms, the hard deadline was {Hard * 1000:0} ms after the beat");
+        Assert.True(gone > TimeSpan.FromSeconds(Hard - 0.15), $"the graceful stop had its time: gone after {gone.TotalMilliseconds:0} ms");
+        await Polling.WaitUntilAsync(() => _lab.Ownership("vip").Contains("stop_killed"), TimeSpan.FromSeconds(5), "the guard's stop_killed for vip");
+        Assert.False(CgroupLab.HasAddress(ip));
+        Assert.True(_lab.Cgroups.IsEmpty("svc"));
+        Assert.Equal(["start_invoke", "start_ok", "stop_invoke", "stop_killed"], _lab.Ownership("svc"));
+        var log = OwnershipHistory.Read(_lab.OwnershipLog);
+        output.WriteLine($"guard's stop_invoke of svc {UnixNs.ToMs(log.First(_lab.Node, "stop_invoke", sentNs)!.Ns - sentNs):0} ms and stop_killed {UnixNs.ToMs(log.First(_lab.Node, "stop_killed", sentNs)!.Ns - sentNs):0} ms after the signal");
+        Assert.Equal(["start_invoke", "start_ok", "stop_killed"], _lab.Ownership("vip"));
+
+        NativeSignals.Send(fake, NativeSignals.SigKill);
+        Assert.True(shell.WaitForExit(5000), "the guard exits after acting");
+        output.WriteLine(await shell.StandardError.ReadToEndAsync());
+    }
+
+    public void Dispose()
+    {
+        foreach (var pid in _pids)
+        {
+            NativeSignals.Send(pid, NativeSignals.SigKill);
+        }
+
+        _lab.Dispose();
+    }
+}
