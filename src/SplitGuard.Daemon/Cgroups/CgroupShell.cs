@@ -19,15 +19,15 @@ public static class CgroupShell
 
     /// <summary>
     /// The guard's hard deadline, in perl (perl-base only: no modules), so that nothing forks between the deadline and
-    /// the kill: waits until the graceful stops are done (file BASE.alldone) or the deadline (LEFT seconds, on
-    /// /proc/uptime, not the wall clock), SIGKILLs the graceful stops' shell (GRACEFUL pid: it must write nothing
+    /// the kill: waits until the graceful stops are done (file BASE.alldone) or the deadline (END, an uptime in seconds: 
+    /// /proc/uptime, not the wall clock, absolute so its own start-up costs nothing), SIGKILLs the graceful stops' shell (GRACEFUL pid: it must write nothing
     /// more), then, for every resource without a clean stop (no file BASE.ok.N), kills its cgroup (v1: as
     /// <see cref="CgroupV1Backend"/>, passes of SIGKILL, and only if new processes keep appearing freezer.state FROZEN,
     /// wait for FROZEN (50 ms at most), SIGKILL every pid, THAWED; v2: cgroup.kill, else SIGKILL every pid) and
     /// deletes its address by netlink (RTM_GETADDR to find it, RTM_DELADDR). Prints "K" at once when that is done (the
     /// moment ownership ended: a process with SIGKILL pending never runs user code again), then waits up to 1 s for
     /// the cgroups to be empty and prints "N 0" (empty) or "N 1" (not confirmed) per resource.
-    /// Arguments: LEFT BASE GRACEFUL SPEC... with SPEC = N:v1:FREEZERDIR:PIDSDIR, N:v2:DIR, N:none (cgroups) or
+    /// Arguments: END BASE GRACEFUL SPEC... with SPEC = N:v1:FREEZERDIR:PIDSDIR, N:v2:DIR, N:none (cgroups) or
     /// @N:IP:NIC (the address of resource N; NIC may be empty).
     /// </summary>
     public const string KillProgram =
@@ -66,8 +66,7 @@ public static class CgroupShell
             recv($s, $buf, 4096, 0);
           }
         }
-        my ($left, $base, $graceful, @specs) = @ARGV;
-        my $end = up() + $left;
+        my ($end, $base, $graceful, @specs) = @ARGV;
         select(undef, undef, undef, 0.005) while !-e "$base.alldone" && up() < $end;
         kill 9, $graceful if $graceful > 1;
         my @todo = grep { !-e "$base.ok.$_->[0]" } map { [split /:/] } grep { !/^@/ } @specs;

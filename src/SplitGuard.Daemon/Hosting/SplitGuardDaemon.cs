@@ -102,14 +102,31 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
             }
 
             var name = first.Members.First(m => m.Id == membership.LocalNode).Hostname;
-            // Issue 10: every resource in a cgroup of its own (splitguard/<node>/<resource>); the runner and the manager share it.
-            var cgroups = Cgroups.ResourceCgroups.Detect(name);
+            // Every resource in a cgroup of its own (splitguard/<instance>/<resource>); the runner and the manager share it.
+            var cgroups = Cgroups.ResourceCgroups.Detect(CgroupInstance(name, settings.PidFile));
             var runner = new AgentRunner(new AgentRunnerOptions { Cgroups = cgroups });
             _resources = new ResourceManager(settings.Resources, runner, new OwnershipLog(settings.OwnershipLog, name), _log, Now,
                 cgroups, settings.Config.Ownership.StopBudget);
             _guard = new Guard(settings.PidFile + ".guard.sh", name, settings.Resources, runner, options.Detection,
                 links.Min(l => l.Config.Interval), settings.OwnershipLog, _log);
         }
+    }
+
+    /// <summary>
+    /// The name of this daemon's cgroup subtree: the node's name, stable across restarts (a restarted daemon finds an
+    /// earlier run's leftovers there). Daemons of several clusters on one host (the lab: namespaces share the cgroup
+    /// tree, and every lab has its n1 and n2) are told apart by their pid file, which `{node}` makes distinct: a pid
+    /// file other than the default adds a short hash of its path (<c>n1@1a2b3c4d</c>).
+    /// </summary>
+    public static string CgroupInstance(string node, string pidFile)
+    {
+        if (pidFile == ConfigDefaults.PidFile)
+        {
+            return node;
+        }
+
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Path.GetFullPath(pidFile)));
+        return node + "@" + Convert.ToHexStringLower(hash.AsSpan(0, 4));
     }
 
     public static string Version => typeof(SplitGuardDaemon).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";

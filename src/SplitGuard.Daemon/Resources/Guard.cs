@@ -205,11 +205,12 @@ public sealed class Guard : IDisposable
         // Time::HiRes, so the time since the last beat (for the hard deadline) comes from /proc/uptime (CLOCK_BOOTTIME,
         // 10 ms steps; one step is taken off so the kill is never late for it).
         // Exit 0: told to exit, or idle when the daemon went quiet; 2: the daemon stalled while active; 3: it died while active.
-        // It prints "<seconds waited> <seconds left to the hard deadline, or none>" to $0.wait.
+        // It prints "<seconds waited> <the hard deadline as an uptime, or none>" to $0.wait: an absolute time, because the
+        // shell and the kill program take their time to start (tens of ms on a busy machine) and must not add it.
         text.Append("perl -e '\n");
         text.Append("  sub up { open(my $f, \"<\", \"/proc/uptime\") or return 0; my $l = <$f>; return (split / /, $l)[0]; }\n");
         text.Append("  my ($state, $wait, $hard, $beat, $buf) = (\"idle\", ").Append(timeout).Append(", -1, up(), \"\");\n");
-        text.Append("  sub done { my $left = $hard < 0 ? \"none\" : $hard - (up() - $beat) - 0.01; $left = 0 if $left ne \"none\" && $left < 0; print STDERR \"$wait $left\\n\"; exit($_[0]); }\n");
+        text.Append("  sub done { my $end = $hard < 0 ? \"none\" : $beat + $hard - 0.01; print STDERR \"$wait $end\\n\"; exit($_[0]); }\n");
         text.Append("  while (1) {\n");
         text.Append("    my $rin = \"\"; vec($rin, 0, 1) = 1;\n");
         text.Append("    my $n = select(my $rout = $rin, undef, undef, $wait);\n");
@@ -231,7 +232,7 @@ public sealed class Guard : IDisposable
             if (( rc == 2 || rc == 3 )); then
               if (( rc == 2 )); then why=stalled; else why=gone; fi
               read -r waited hard <"$0.wait"
-              echo "splitguard guard: the daemon is $why (no word for $waited s); stopping its resources (hard deadline in $hard s)" >&2
+              echo "splitguard guard: the daemon is $why (no word for $waited s); stopping its resources (hard deadline at uptime $hard s)" >&2
               rm -f "$0".ok.* "$0.alldone"
               ( stop_all; : >"$0.alldone" ) &
               graceful=$!

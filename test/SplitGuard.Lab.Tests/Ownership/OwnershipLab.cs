@@ -611,22 +611,22 @@ public sealed class OwnershipLab : IAsyncDisposable
         finally
         {
             await Lab.DisposeAsync().ConfigureAwait(false);
-            RemoveCgroups();
+            RemoveCgroups(Lab.WorkDir);
         }
     }
 
     /// <summary>
-    /// The daemons' resource cgroups (splitguard/&lt;node&gt;/&lt;resource&gt;) that are left empty: a daemon that was killed
+    /// The daemons' resource cgroups (splitguard/&lt;instance&gt;/&lt;resource&gt;) that are left empty: a daemon that was killed
     /// never removed them. Populated ones stay (rmdir refuses): the lab teardown has killed what ran in the namespaces.
     /// </summary>
-    private static void RemoveCgroups()
+    private static void RemoveCgroups(string workDir)
     {
         foreach (var hierarchy in new[] { "/sys/fs/cgroup/freezer", "/sys/fs/cgroup/pids", "/sys/fs/cgroup" })
         {
             var root = Path.Combine(hierarchy, "splitguard");
             foreach (var node in Nodes)
             {
-                var dir = Path.Combine(root, node);
+                var dir = Path.Combine(root, SplitGuard.Daemon.Hosting.SplitGuardDaemon.CgroupInstance(node, Path.Combine(workDir, node + ".pid")));
                 if (!Directory.Exists(dir))
                 {
                     continue;
