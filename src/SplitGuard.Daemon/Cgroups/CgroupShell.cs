@@ -19,7 +19,7 @@ public static class CgroupShell
 
     /// <summary>
     /// The guard's hard deadline, in perl (perl-base only: no modules), so that nothing forks between the deadline and
-    /// the kill: waits until the graceful stops are done (file BASE.alldone) or the deadline (END, an uptime in seconds: 
+    /// the kill: waits until the graceful stops are done (file BASE.alldone) or the deadline (END, an uptime in seconds:
     /// /proc/uptime, not the wall clock, absolute so its own start-up costs nothing), SIGKILLs the graceful stops' shell (GRACEFUL pid: it must write nothing
     /// more), then, for every resource without a clean stop (no file BASE.ok.N), kills its cgroup (v1: as
     /// <see cref="CgroupV1Backend"/>, passes of SIGKILL, and only if new processes keep appearing freezer.state FROZEN,

@@ -17,6 +17,7 @@ namespace SplitGuard.Lab.Tests.Cgroups;
 /// the address, so a service that detached and ignores SIGTERM, whose stop hangs, is gone by then. The "daemon" here
 /// is a shell that writes one beat and then execs sleep: killing or stopping it is what the guard sees of a daemon.
 /// </summary>
+[Collection(LabDaemonCollection.Name)]
 public sealed class GuardHardKillTests(ITestOutputHelper output) : IDisposable
 {
     private const double Graceful = 0.2;

@@ -12,6 +12,7 @@ namespace SplitGuard.Lab.Tests.Cgroups;
 /// hard kill leaves nothing of it, a stop that leaves it running is not a clean stop, and leftovers of an earlier run
 /// are killed at the probe. Every process is judged from /proc.
 /// </summary>
+[Collection(LabDaemonCollection.Name)]
 public sealed class HardKillTests : IDisposable
 {
     private static readonly TimeSpan Ample = TimeSpan.FromSeconds(20);

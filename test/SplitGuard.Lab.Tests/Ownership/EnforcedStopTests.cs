@@ -14,6 +14,7 @@ namespace SplitGuard.Lab.Tests.Ownership;
 /// owner's process is gone before the survivor's is born; and from `ip monitor`: the address never on both nodes.
 /// The daemon (isolation) or the guard (kill -9, pause) kills the resource's cgroup at the hard deadline.
 /// </summary>
+[Collection(LabDaemonCollection.Name)]
 public sealed class EnforcedStopTests(ITestOutputHelper output)
 {
     public static TheoryData<string, string> Cases()

@@ -12,6 +12,7 @@ namespace SplitGuard.Lab.Tests.Ownership;
 /// the namespace killed. The survivor's takeover time includes the watchdog's reset bound (1 s), so the reset comes
 /// first. Judged from the service's processes (/proc) and `ip monitor`, with the stand-in's own log for the reset.
 /// </summary>
+[Collection(LabDaemonCollection.Name)]
 public sealed class WatchdogResetTests(ITestOutputHelper output)
 {
     [Fact]
