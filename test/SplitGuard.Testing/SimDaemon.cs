@@ -20,6 +20,7 @@ public sealed class SimDaemon
     private TimeSpan _beatAt;
     private GuardBeat _beat;
     private bool _guardKilled;
+    private bool _guardActed;
     private TimeSpan _stopBegan;
 
     /// <summary>A node with any lease engine, observing <paramref name="peers"/> of cluster 1.</summary>
@@ -112,6 +113,7 @@ public sealed class SimDaemon
             if (!_guardKilled)
             {
                 _guardKilled = true;
+                _guardActed = true; // the daemon learns it when it runs again (the guard that acted is gone)
                 Kill(now, "guard");
             }
         }
@@ -168,6 +170,7 @@ public sealed class SimDaemon
         _beat = default;
         _beatAt = now;
         _guardKilled = false;
+        _guardActed = false;
         GuardFrozen = false;
     }
 
@@ -181,7 +184,8 @@ public sealed class SimDaemon
 
         var before = (Last.Run, Last.Holder, Last.Term, State);
         bool probing = now < _probingUntil;
-        var actions = Controller.Step(now, new NodeInputs(_observations, Active, probing, false, null, false, null, _node.Engine.LastStall));
+        var actions = Controller.Step(now, new NodeInputs(_observations, Active, probing, false, null, false, null, _node.Engine.LastStall, _guardActed));
+        _guardActed = false;
 
         // As the daemon executes them.
         _node.Engine.Status = actions.Status;

@@ -39,6 +39,9 @@ public sealed class NodeActions
     /// <summary>Kill every resource's processes now and remove their addresses: the hard stop deadline passed (once per stop).</summary>
     public bool HardKill { get; internal set; }
 
+    /// <summary>Why <see cref="HardKill"/> fires (for the log), or null.</summary>
+    public string? HardKillReason { get; internal set; }
+
     /// <summary>Pet the watchdog (if one is armed): false once the hard deadline passed with resources still active.</summary>
     public bool PetWatchdog { get; internal set; }
 
@@ -52,6 +55,7 @@ public sealed class NodeActions
     {
         Events.Clear();
         HardKill = false;
+        HardKillReason = null;
         Exit = false;
     }
 }

@@ -6,6 +6,7 @@ namespace SplitGuard.Daemon.Agents;
 internal static partial class ProcessGroups
 {
     public const int SigKill = 9;
+    public const int SigTerm = 15;
     private const int Esrch = 3;
 
     /// <summary>
@@ -45,6 +46,9 @@ internal static partial class ProcessGroups
         var errno = Marshal.GetLastPInvokeError();
         return errno == Esrch ? null : $"kill({pid}, SIGKILL) failed: errno {errno}";
     }
+
+    /// <summary>Sends SIGTERM to one process (not this one); false when refused or it is gone.</summary>
+    public static bool TerminateProcess(int pid) => pid > 1 && pid != Environment.ProcessId && Kill(pid, SigTerm) == 0;
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int sig);

@@ -341,7 +341,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
 
         var resources = _resources!;
         var inputs = new NodeInputs(_observations, resources.Active, resources.Probing, resources.NeedsMove, resources.PanicReason,
-            _termError is not null, _gateway is null ? null : !_gateway.Reachable(now), _engine.LastStall);
+            _termError is not null, _gateway is null ? null : !_gateway.Reachable(now), _engine.LastStall, _guard!.TakeActed());
         var actions = _controller!.Step(now, inputs);
         _engine.Status = actions.Status;
         PersistTerm(actions.PersistTerm);
@@ -369,7 +369,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
             // The kill itself here (SIGKILL to every process of every resource cgroup, addresses deleted: about a
             // millisecond); the wait for the cgroups to empty runs on the manager's own thread, which logs the outcome
             // (1505/1506/1508). Processes that do not die keep the resources active: the controller stops the pets.
-            resources.HardKill($"not stopped by the hard deadline ({(now - _controller.HardDeadline!.Value).TotalMilliseconds:0} ms past it, stop budget {_lease.Options.StopBudget.TotalMilliseconds:0} ms)");
+            resources.HardKill(actions.HardKillReason ?? "hard kill");
         }
 
         if (actions.PetWatchdog)

@@ -14,6 +14,9 @@ internal static partial class ResourceLog
     [LoggerMessage(1502, LogLevel.Warning, "resource {Resource}: the probe at start says not running, but its cgroup still holds {Count} process(es) ({Pids}) from an earlier run: killed them (empty: {Empty})")]
     public static partial void Leftovers(ILogger logger, string resource, int count, string pids, bool empty);
 
+    [LoggerMessage(1510, LogLevel.Warning, "resource {Resource}: its stop said stopped, but left {Count} process(es) ({Pids}) in its cgroup: sent them SIGTERM")]
+    public static partial void StopLeftovers(ILogger logger, string resource, int count, string pids);
+
     [LoggerMessage(1503, LogLevel.Error, "resource {Resource}: its stop said stopped, but {Count} process(es) ({Pids}) stayed in its cgroup for {Ms:0} ms: not a clean stop")]
     public static partial void StopLeftProcesses(ILogger logger, string resource, int count, string pids, double ms);
 

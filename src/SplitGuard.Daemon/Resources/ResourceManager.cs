@@ -385,14 +385,26 @@ public sealed partial class ResourceManager : IDisposable
     }
 
     /// <summary>
-    /// A stop the agent calls successful counts only once the resource's cgroup is empty: waits for that up to what is
-    /// left of the stop timeout; a cgroup still populated then turns the result into a failed stop (escalation).
+    /// A stop the agent calls successful counts only once the resource's cgroup is empty. What the agent left there
+    /// (a helper it started in the background, a child its stop did not wait for) gets SIGTERM at once, as systemd
+    /// does after ExecStop; then the wait for the empty cgroup goes on up to what is left of the stop timeout; a cgroup
+    /// still populated then turns the result into a failed stop (escalation: SIGKILL).
     /// </summary>
     private AgentResult ConfirmEmpty(ResourceConfig resource, TimeSpan timeout, AgentResult result)
     {
         if (!_cgroups.Enabled || result.Status is not (AgentStatus.Ok or AgentStatus.NotRunning))
         {
             return result;
+        }
+
+        if (!_cgroups.IsEmpty(resource.Name))
+        {
+            var left0 = _cgroups.Pids(resource.Name);
+            var signalled = left0.Where(ProcessGroups.TerminateProcess).ToList();
+            if (signalled.Count > 0)
+            {
+                ResourceLog.StopLeftovers(_log, resource.Name, signalled.Count, string.Join(' ', signalled.Take(10)));
+            }
         }
 
         var left = timeout - result.Duration;

@@ -1,5 +1,6 @@
 using SplitGuard.Core.Resources;
 using SplitGuard.Daemon.Agents;
+using SplitGuard.Lab.Tests.Infrastructure;
 using Xunit;
 
 namespace SplitGuard.Lab.Tests.Agents;
@@ -42,5 +43,66 @@ public sealed class OcfVipConformanceTests : AgentConformanceTests
 
         AgentLab.AssertStatus(AgentStatus.NotConfigured, result);
         Assert.Contains("ip '10.1.300.4' is not an IPv4 address", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Stop_ends_the_announcement_still_going()
+    {
+        // 50 announcements 200 ms apart would go on for 10 s: the stop must end them (its cgroup empties only then, and
+        // no announcement for an address this node gave up may follow the stop).
+        var announcing = Resource with
+        {
+            Name = "vip-announcing",
+            Params = new Dictionary<string, string>(StringComparer.Ordinal) { ["ip"] = "127.77.77.78", ["arp_count"] = "50", ["arp_interval"] = "200" },
+        };
+        try
+        {
+            AgentLab.AssertStatus(AgentStatus.Ok, await Runner.RunAsync(announcing, AgentAction.Start, TimeSpan.FromSeconds(20), CancellationToken.None));
+            Assert.NotEmpty(Announcers("127.77.77.78"));
+
+            AgentLab.AssertStatus(AgentStatus.Ok, await Runner.RunAsync(announcing, AgentAction.Stop, TimeSpan.FromSeconds(20), CancellationToken.None));
+
+            await Polling.WaitUntilAsync(() => Announcers("127.77.77.78").Count == 0, TimeSpan.FromSeconds(2), "send_arp for 127.77.77.78 gone after the stop");
+        }
+        finally
+        {
+            await Runner.RunAsync(announcing, AgentAction.Stop, TimeSpan.FromSeconds(20), CancellationToken.None);
+            foreach (var pid in Announcers("127.77.77.78"))
+            {
+                NativeSignals.Send(pid, NativeSignals.SigKill);
+            }
+        }
+    }
+
+    /// <summary>Pids of the send_arp processes announcing <paramref name="ip"/>.</summary>
+    private static List<int> Announcers(string ip)
+    {
+        var found = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                var args = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
+                if (args.Length > 0 && args[0].EndsWith("send_arp", StringComparison.Ordinal) && args.Contains(ip))
+                {
+                    found.Add(pid);
+                }
+            }
+            catch (IOException)
+            {
+                // Gone meanwhile.
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // Not ours to read.
+            }
+        }
+
+        return found;
     }
 }

@@ -73,6 +73,34 @@ public sealed class CgroupLab : IDisposable
         };
     }
 
+    /// <summary>
+    /// A pha-style script agent whose start leaves a detached helper that ends on SIGTERM and whose stop says stopped
+    /// without touching it (the helper's command line names the work directory, so <see cref="LiveProcesses"/> sees it).
+    /// </summary>
+    public ResourceConfig Leaver(string name, TimeSpan stopTimeout)
+    {
+        var state = Path.Combine(Work, name + ".state");
+        var script = Path.Combine(Work, name + ".sh");
+        File.WriteAllText(script, $$"""
+            #!/bin/sh
+            case "$1" in
+              start) setsid sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done' '{{Work}}/{{name}}-helper' </dev/null >/dev/null 2>&1 &
+                     : >'{{state}}'; exit 0 ;;
+              stop) rm -f '{{state}}'; exit 0 ;;
+              check) [ -f '{{state}}' ] ;;
+            esac
+
+            """);
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        _resources.Add(name);
+        return new ResourceConfig
+        {
+            Name = name,
+            Agent = AgentSpec.Script(script),
+            Timeouts = new ResourceTimeouts(TimeSpan.FromSeconds(20), stopTimeout, TimeSpan.FromSeconds(20)),
+        };
+    }
+
     /// <summary>The bundled vip agent holding <paramref name="ip"/>/32 on the loopback interface (nothing leaves the host; no ARP).</summary>
     public ResourceConfig Vip(string name, string ip)
     {

@@ -109,6 +109,25 @@ public sealed class HardKillTests : IDisposable
     }
 
     [Fact]
+    public async Task What_a_stop_that_says_stopped_leaves_in_the_cgroup_gets_SIGTERM_at_once_and_the_stop_is_clean()
+    {
+        // Stop timeout 10 s: waiting for the helper without signalling it would run into it and fail the stop.
+        var svc = _lab.Leaver("leaver", TimeSpan.FromSeconds(10));
+        using var manager = _lab.Manager(svc);
+        await WaitAsync(manager, true, () => manager.State == "started", "leaver started");
+        await Polling.WaitUntilAsync(() => _lab.LiveProcesses().Count > 0, Ample, "the leaver's helper running");
+
+        await WaitAsync(manager, false, () => manager.State == "stopped" && manager.RunningActions == 0, "leaver stopped");
+
+        Assert.Empty(_lab.LiveProcesses());
+        var view = manager.Views().Single();
+        Assert.Equal(0, view.FailCount);
+        Assert.False(view.LastStopKilled);
+        Assert.InRange(view.LastStopMs!.Value, 0, 5000);
+        Assert.Equal(["start_invoke", "start_ok", "stop_invoke", "stop_ok"], _lab.Ownership("leaver"));
+    }
+
+    [Fact]
     public async Task A_graceful_stop_waits_for_the_cgroup_to_empty_and_its_time_is_measured()
     {
         AgentLab.EnsureResourceAgents();
