@@ -11,12 +11,24 @@ namespace SplitGuard.Lab.Tests.Ownership;
 /// misbehaves: it ignores SIGTERM while its stop says "stopped" at once, or its stop hangs forever, or it takes 1 s to
 /// exit, twenty times the budget. The owner is isolated, or its daemon is killed with -9, or paused for twice the
 /// takeover time. Judged from the service's processes themselves (<see cref="ServiceWatch"/>, /proc every 2 ms): the old
-/// owner's process is gone before the survivor's is born; and from `ip monitor`: the address never on both nodes.
+/// owner's process is gone before the survivor's is born (or, when the old owner wins the lease back, before its own new
+/// one is); and from `ip monitor`: the address never on both nodes.
 /// The daemon (isolation) or the guard (kill -9, pause) kills the resource's cgroup at the hard deadline.
 /// </summary>
 [Collection(LabDaemonCollection.Name)]
 public sealed class EnforcedStopTests(ITestOutputHelper output)
 {
+    /// <summary>
+    /// How long the service may take to run again: a liveness side condition of these safety cases, derived from the
+    /// mechanism. The takeover itself takes under a second. But on this busy 2-core lab the new holder can lose its
+    /// lease once more right after a pause (seen: no evidence for 44-45 ms while the resumed node's event loop was
+    /// held up 46-51 ms by its kill and guard restart), and the old owner may win it back: that is allowed (the service
+    /// then runs there again, in new processes). Every such round can cost a misbehaving agent's stop on the node
+    /// that gives way: the stop timeout (3 s) plus the escalation's second stop (another 3 s for hang-stop), about
+    /// 6.5 s. The wait allows three such rounds.
+    /// </summary>
+    private static readonly TimeSpan ServiceBackWait = TimeSpan.FromSeconds(1 + (3 * 6.5));
+
     public static TheoryData<string, string> Cases()
     {
         var data = new TheoryData<string, string>();
@@ -42,6 +54,7 @@ public sealed class EnforcedStopTests(ITestOutputHelper output)
         using var watch = new ServiceWatch(lab.Vip, OwnershipLab.EchoPort);
         await Polling.WaitUntilAsync(() => watch.Alive(owner).Count > 0, TimeSpan.FromSeconds(5), $"the echo service of {owner} seen in /proc");
         await Task.Delay(300);
+        var beforeFault = watch.Alive(owner).Select(p => p.Pid).ToHashSet();
 
         var origin = Stopwatch.GetTimestamp();
         var faultNs = UnixNs.Now();
@@ -67,7 +80,12 @@ public sealed class EnforcedStopTests(ITestOutputHelper output)
 
         try
         {
-            await Polling.WaitUntilAsync(() => watch.Alive(survivor).Count > 0, TimeSpan.FromSeconds(10), $"the echo service of {survivor} born after the fault");
+            // The service back: on the survivor, or (the survivor's new lease lost again under load and the old owner
+            // won it back) on the old owner in new processes, every process of before the fault gone.
+            bool Back() => watch.Alive(survivor).Count > 0
+                || (watch.Alive(owner).Any(p => !beforeFault.Contains(p.Pid)) && watch.Alive(owner).All(p => !beforeFault.Contains(p.Pid)));
+            await Polling.WaitUntilAsync(Back, ServiceBackWait, $"the echo service born again after the fault (on {survivor}, or in new processes on {owner})");
+            output.WriteLine($"the service was born again {Stopwatch.GetElapsedTime(origin).TotalMilliseconds:0} ms after the fault, on {(watch.Alive(survivor).Count > 0 ? survivor : owner)}");
             await Task.Delay(takeover * 3);
         }
         finally
@@ -89,6 +107,6 @@ public sealed class EnforcedStopTests(ITestOutputHelper output)
 
         Assert.True(overlaps.Count == 0, $"the service ran on both nodes: {string.Join("; ", overlaps)}");
         Assert.True(vipOverlaps.Count == 0, $"the address was on both nodes {vipOverlaps.Count} time(s)");
-        Assert.True(watch.Processes().Where(p => p.Node == owner).All(p => p.GoneAt is not null), $"{owner}'s service still runs after the takeover");
+        Assert.True(watch.Processes().Where(p => beforeFault.Contains(p.Pid)).All(p => p.GoneAt is not null), $"{owner}'s service of before the fault still runs");
     }
 }
