@@ -30,6 +30,21 @@ internal static partial class Log
     [LoggerMessage(1006, LogLevel.Warning, "heartbeat threads keep normal scheduling: {Reason}; a CPU hog may delay heartbeats (run as root or grant CAP_SYS_NICE, or set Daemon.realtime_priority to 0 to silence this)")]
     public static partial void NoRealtime(ILogger logger, string reason);
 
+    [LoggerMessage(1007, LogLevel.Warning, "{Transport} receive failed: {Error}")]
+    public static partial void ReceiveFailed(ILogger logger, string transport, string error);
+
+    [LoggerMessage(1008, LogLevel.Warning, "incarnation: {Warning}")]
+    public static partial void IncarnationWarning(ILogger logger, string warning);
+
+    [LoggerMessage(1009, LogLevel.Warning, "SIGHUP: reload is not built yet; the daemon keeps running with the configuration it started with (restart it to apply changes)")]
+    public static partial void ReloadNotBuilt(ILogger logger);
+
+    [LoggerMessage(1419, LogLevel.Warning, "lease term stored again in {Path}; this node may own resources again")]
+    public static partial void TermStoredAgain(ILogger logger, string path);
+
+    [LoggerMessage(1417, LogLevel.Information, "operator: {Command}: {Message}")]
+    public static partial void Operator(ILogger logger, string command, string message);
+
     [LoggerMessage(1100, LogLevel.Warning, "cluster {Cluster} node {Peer} link {Link} ({Type}) OUT OF SERVICE: {Detail}")]
     public static partial void LinkDown(ILogger logger, ushort cluster, ushort peer, ushort link, string type, string detail);
 

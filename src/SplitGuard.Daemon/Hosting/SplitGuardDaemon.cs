@@ -55,7 +55,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
     {
         _settings = settings;
         _log = loggers.CreateLogger("splitguard");
-        var incarnation = Incarnation.Next(settings.PidFile + ".incarnation", DateTimeOffset.UtcNow, warning => _log.LogWarning("{Warning}", warning));
+        var incarnation = Incarnation.Next(settings.PidFile + ".incarnation", DateTimeOffset.UtcNow, warning => Log.IncarnationWarning(_log, warning));
         _engine = new HeartbeatEngine(settings.Memberships, settings.Key, incarnation, Now());
         var first = settings.Config.Clusters[0];
         var membership = settings.Memberships.FirstOrDefault(m => m.Cluster.Id == first.Id);
@@ -331,6 +331,12 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
     [ThreadStatic]
     private static List<LinkEvent>? t_events;
 
+    /// <summary>
+    /// SIGHUP. Reload is not built yet (issue 13): the daemon says so (1009) and runs on with the configuration it
+    /// started with, where the default action of the signal killed it without stopping its resources.
+    /// </summary>
+    public void Hangup() => Log.ReloadNotBuilt(_log);
+
     /// <summary>One pass of the node policy (Core's <see cref="NodeController"/>): gather the facts, carry out its actions. True: leave.</summary>
     private bool Decide(TimeSpan now)
     {
@@ -538,7 +544,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
             message = _controller.SetAvailability(command, Now(), seconds is > 0 ? TimeSpan.FromSeconds(seconds.Value) : null);
         }
 
-        _log.LogInformation(new EventId(1417, "operator"), "operator: {Command}: {Message}", command, message);
+        Log.Operator(_log, command, message);
         _wake.Set();
         return new JsonObject { ["ok"] = true, ["message"] = message };
     }
@@ -560,7 +566,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
             _persistedTerm = Math.Max(term, _persistedTerm);
             if (_termError is not null)
             {
-                _log.LogWarning("lease term stored again in {Path}; this node may own resources again", _termFile.Path);
+                Log.TermStoredAgain(_log, _termFile.Path);
                 _termError = null;
             }
         }
@@ -609,7 +615,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
 
         // Runs on the control socket's thread: the stops and monitors may take their timeouts, the event loop goes on.
         var (ok, message) = _resources.RecoverAsync().GetAwaiter().GetResult();
-        _log.LogWarning("operator: recover: {Message}", message);
+        Log.Operator(_log, "recover", message);
         _wake.Set();
         return ok ? new JsonObject { ["ok"] = true, ["message"] = message } : ControlServer.Error(message);
     }
@@ -664,7 +670,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
             }
         }
 
-        _log.LogInformation("operator: resource {Action} {Name}: {Message}", action, name, message);
+        Log.Operator(_log, $"resource {action} {name}", message);
         _wake.Set();
         return new JsonObject { ["ok"] = true, ["message"] = message };
     }

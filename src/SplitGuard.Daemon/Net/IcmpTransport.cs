@@ -137,7 +137,7 @@ public sealed class IcmpTransport : IDisposable
             }
             catch (SocketException e) when (!_stopping)
             {
-                _log.LogWarning("ICMP receive failed: {Error}", e.Message);
+                Hosting.Log.ReceiveFailed(_log, "ICMP", e.Message);
                 Thread.Sleep(10);
             }
             catch (ObjectDisposedException)

@@ -83,7 +83,7 @@ public sealed class UdpTransport : IDisposable
                 // ICMP port unreachable surfaces as ConnectionReset on the next receive: not an error of ours.
                 if (e.SocketErrorCode != SocketError.ConnectionReset)
                 {
-                    _log.LogWarning("UDP receive failed: {Error}", e.Message);
+                    Hosting.Log.ReceiveFailed(_log, "UDP", e.Message);
                     Thread.Sleep(10);
                 }
             }

@@ -63,7 +63,7 @@ public sealed class Guard : IDisposable
             {
                 if (_process is not null)
                 {
-                    _log.LogWarning("guard process exited (code {Code}); starting a new one", _process.ExitCode);
+                    ResourceLog.GuardGone(_log, $"exited (code {_process.ExitCode})");
                     _process.Dispose();
                     NoteActed();
                 }
@@ -78,7 +78,7 @@ public sealed class Guard : IDisposable
         }
         catch (IOException e)
         {
-            _log.LogWarning("guard process unreachable ({Error}); starting a new one", e.Message);
+            ResourceLog.GuardGone(_log, $"unreachable ({e.Message})");
             _process?.Dispose();
             _process = null;
             NoteActed();
@@ -112,7 +112,7 @@ public sealed class Guard : IDisposable
         var start = new ProcessStartInfo("/bin/bash") { UseShellExecute = false, RedirectStandardInput = true };
         start.ArgumentList.Add(_scriptPath);
         var process = Process.Start(start) ?? throw new IOException("cannot start the guard process");
-        _log.LogInformation("guard process {Pid} watches this daemon ({Script})", process.Id, _scriptPath);
+        ResourceLog.GuardStarted(_log, process.Id, _scriptPath);
         return process;
     }
 

@@ -17,6 +17,45 @@ internal static partial class ResourceLog
     [LoggerMessage(1510, LogLevel.Warning, "resource {Resource}: its stop said stopped, but left {Count} process(es) ({Pids}) in its cgroup: sent them SIGTERM")]
     public static partial void StopLeftovers(ILogger logger, string resource, int count, string pids);
 
+    [LoggerMessage(1511, LogLevel.Information, "resource {Resource}: {Message}")]
+    public static partial void StateChanged(ILogger logger, string resource, string message);
+
+    [LoggerMessage(1512, LogLevel.Warning, "resource {Resource}: {Message}")]
+    public static partial void Failed(ILogger logger, string resource, string message);
+
+    [LoggerMessage(1513, LogLevel.Error, "resource {Resource}: {Message}; this node gives the resources up until `splitguard resource cleanup`")]
+    public static partial void MustMove(ILogger logger, string resource, string message);
+
+    [LoggerMessage(1514, LogLevel.Critical, "resource {Resource}: STOP FAILED ({Message}); escalating: killing its processes")]
+    public static partial void StopFailed(ILogger logger, string resource, string message);
+
+    [LoggerMessage(1515, LogLevel.Warning, "resource {Resource}: escalation worked: {Detail}")]
+    public static partial void EscalationWorked(ILogger logger, string resource, string detail);
+
+    [LoggerMessage(1516, LogLevel.Error, "resource {Resource}: escalation failed: {Detail} (the node enters panic: event 1400)")]
+    public static partial void EscalationFailed(ILogger logger, string resource, string detail);
+
+    [LoggerMessage(1517, LogLevel.Warning, "recovered from panic ({Reason}): every resource is confirmed stopped; automatic decisions resume")]
+    public static partial void Recovered(ILogger logger, string reason);
+
+    [LoggerMessage(1518, LogLevel.Information, "resource {Resource} started ({Ms:0} ms)")]
+    public static partial void Started(ILogger logger, string resource, double ms);
+
+    [LoggerMessage(1519, LogLevel.Error, "resource {Resource}: start failed: {Message}")]
+    public static partial void StartFailed(ILogger logger, string resource, string message);
+
+    [LoggerMessage(1520, LogLevel.Warning, "resource {Resource}: the probe at start found it running here; the lease decides whether it stays")]
+    public static partial void FoundRunning(ILogger logger, string resource);
+
+    [LoggerMessage(1521, LogLevel.Error, "cannot create the resources' cgroups: {Problem}")]
+    public static partial void CgroupsNotCreated(ILogger logger, string problem);
+
+    [LoggerMessage(1522, LogLevel.Information, "guard process {Pid} watches this daemon ({Script})")]
+    public static partial void GuardStarted(ILogger logger, int pid, string script);
+
+    [LoggerMessage(1523, LogLevel.Warning, "guard process {How}; starting a new one")]
+    public static partial void GuardGone(ILogger logger, string how);
+
     [LoggerMessage(1503, LogLevel.Error, "resource {Resource}: its stop said stopped, but {Count} process(es) ({Pids}) stayed in its cgroup for {Ms:0} ms: not a clean stop")]
     public static partial void StopLeftProcesses(ILogger logger, string resource, int count, string pids, double ms);
 

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using SplitGuard.Core.Resources;
 using SplitGuard.Daemon.Agents;
 
@@ -25,14 +24,14 @@ public sealed partial class ResourceManager
 
             if (stopped)
             {
-                _log.LogWarning("resource {Resource}: escalation worked: {Detail}", resource.Name, detail);
+                ResourceLog.EscalationWorked(_log, resource.Name, detail);
                 Step(index, _groups[index].ConfirmStopped(resource.Name, "escalation: " + detail, _now()));
                 return;
             }
 
             PanicReason ??= $"resource {resource.Name} could not be stopped: {detail}";
-            _log.LogCritical("PANIC: {Reason}. No automatic decision until an operator stops it and runs `splitguard recover`; "
-                + "this node tells its peers it may still run it, so they will not start it", PanicReason);
+            // The PANIC line itself (1400, critical) is the node policy's, once, on its next pass.
+            ResourceLog.EscalationFailed(_log, resource.Name, detail);
         }
     }
 
@@ -118,7 +117,7 @@ public sealed partial class ResourceManager
 
             var was = PanicReason;
             PanicReason = null;
-            _log.LogWarning("recovered from panic ({Reason}): every resource is confirmed stopped; automatic decisions resume", was);
+            ResourceLog.Recovered(_log, was ?? "none");
             return (true, "recovered: every resource is confirmed stopped here; automatic decisions resume");
         }
     }

@@ -59,7 +59,7 @@ public sealed partial class ResourceManager : IDisposable
         StartConfirmThread();
         if (_cgroups.Prepare(resources.Select(r => r.Name)) is { } problem)
         {
-            _log.LogError("cannot create the resources' cgroups: {Problem}", problem);
+            ResourceLog.CgroupsNotCreated(_log, problem);
         }
 
         if (_cgroups.Enabled)
@@ -302,16 +302,16 @@ public sealed partial class ResourceManager : IDisposable
                     Run(index, effect);
                     break;
                 case ResourceEffectKind.Started or ResourceEffectKind.Stopped:
-                    _log.LogInformation("resource {Resource}: {Message}", effect.Resource, effect.Message);
+                    ResourceLog.StateChanged(_log, effect.Resource, effect.Message);
                     break;
                 case ResourceEffectKind.Failed:
-                    _log.LogWarning("resource {Resource}: {Message}", effect.Resource, effect.Message);
+                    ResourceLog.Failed(_log, effect.Resource, effect.Message);
                     break;
                 case ResourceEffectKind.NeedsMove:
-                    _log.LogError("resource {Resource}: {Message}; this node gives the resources up until `splitguard resource cleanup`", effect.Resource, effect.Message);
+                    ResourceLog.MustMove(_log, effect.Resource, effect.Message);
                     break;
                 case ResourceEffectKind.StopFailed:
-                    _log.LogCritical("resource {Resource}: STOP FAILED ({Message}); escalating: killing its processes", effect.Resource, effect.Message);
+                    ResourceLog.StopFailed(_log, effect.Resource, effect.Message);
                     if (_escalating.Add(effect.Resource))
                     {
                         var resource = _groups[index].Member(effect.Resource).Config;
@@ -474,11 +474,11 @@ public sealed partial class ResourceManager : IDisposable
                 _ownership.Write(resource.Name, result.Succeeded ? "start_ok" : "start_failed");
                 if (result.Succeeded)
                 {
-                    _log.LogInformation("resource {Resource} started ({Ms:0} ms)", resource.Name, result.Duration.TotalMilliseconds);
+                    ResourceLog.Started(_log, resource.Name, result.Duration.TotalMilliseconds);
                 }
                 else
                 {
-                    _log.LogError("resource {Resource}: start failed: {Message}", resource.Name, result.Message);
+                    ResourceLog.StartFailed(_log, resource.Name, result.Message);
                 }
 
                 break;
@@ -486,7 +486,7 @@ public sealed partial class ResourceManager : IDisposable
                 _ownership.Write(resource.Name, result.Succeeded ? "stop_ok" : "stop_failed");
                 break;
             case AgentAction.Monitor when probe && result.Succeeded:
-                _log.LogWarning("resource {Resource}: the probe at start found it running here; the lease decides whether it stays", resource.Name);
+                ResourceLog.FoundRunning(_log, resource.Name);
                 break;
             default:
                 break;

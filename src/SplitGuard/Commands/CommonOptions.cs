@@ -10,6 +10,11 @@ internal static class CommonOptions
         Description = "Config file (default: /etc/splitguard.json, /etc/sbpd.conf, /usr/local/etc/..., beside the binary)",
     };
 
+    public static Option<string?> ControlSocket() => new("--control-socket")
+    {
+        Description = "The daemon's control socket (default: Daemon.control_socket of the config, read without validating the rest of the file)",
+    };
+
     public static Option<string?> Node() => new("--node", "-n")
     {
         Description = "This node's member ID or Hostname (default: the member whose link addresses are local)",

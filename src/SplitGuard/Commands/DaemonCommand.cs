@@ -62,6 +62,7 @@ internal static class DaemonCommand
             using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
             using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
             using var daemon = new SplitGuardDaemon(settings, loggers);
+            using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => { c.Cancel = true; daemon.Hangup(); });
             return daemon.Run(stop.Token);
         }
         catch (DaemonStartException e)

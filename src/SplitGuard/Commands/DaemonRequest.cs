@@ -7,14 +7,15 @@ namespace SplitGuard.Commands;
 internal static class DaemonRequest
 {
     /// <summary>
-    /// Finds the control socket (<paramref name="socketOverride"/>, else from the config), sends <paramref name="request"/>,
+    /// Finds the control socket (<paramref name="socketOverride"/>, else from the config's <c>Daemon.control_socket</c>,
+    /// without validating the rest: <see cref="ControlSocketLocator"/>), sends <paramref name="request"/>,
     /// and hands a successful answer to <paramref name="onOk"/>. Exit codes: 1 the daemon refused, 2 config, 3 unreachable.
     /// </summary>
     public static int Run(string? config, string? node, string? socketOverride, JsonObject request, Func<JsonObject, int> onOk)
     {
         try
         {
-            var socket = socketOverride ?? ConfigContext.Load(config, node, Console.Error).Config.Daemon.ControlSocket;
+            var socket = socketOverride ?? ControlSocketLocator.Find(config, node);
             var response = ControlClient.Send(socket, request, TimeSpan.FromSeconds(5));
             if (response["ok"]?.GetValue<bool>() != true)
             {

@@ -48,8 +48,9 @@ internal static class OperatorCommands
     {
         var config = CommonOptions.Config();
         var node = CommonOptions.Node();
-        var command = new Command(name, description) { config, node };
-        command.SetAction(parse => DaemonRequest.Run(parse.GetValue(config), parse.GetValue(node), null, request(parse), response =>
+        var socket = CommonOptions.ControlSocket();
+        var command = new Command(name, description) { config, node, socket };
+        command.SetAction(parse => DaemonRequest.Run(parse.GetValue(config), parse.GetValue(node), parse.GetValue(socket), request(parse), response =>
         {
             Console.WriteLine(response["message"]?.ToString() ?? "ok");
             return 0;

@@ -13,7 +13,7 @@ internal static class StatusCommand
         var config = CommonOptions.Config();
         var node = CommonOptions.Node();
         var json = new Option<bool>("--json") { Description = "Print the status document as JSON (schema in docs/operations.md)" };
-        var socket = new Option<string?>("--control-socket") { Description = "The daemon's control socket (default: from the config)" };
+        var socket = CommonOptions.ControlSocket();
         var why = new Option<bool>("--why") { Description = "Show the evidence behind the last ownership decision" };
         var command = new Command("status", "Show clusters, peers, paths and links of the running daemon") { config, node, json, socket, why };
         command.SetAction(parse => DaemonRequest.Run(parse.GetValue(config), parse.GetValue(node), parse.GetValue(socket), new JsonObject { ["command"] = "status" }, status =>

@@ -5,6 +5,7 @@ namespace SplitGuard.Lab.Tests.Infrastructure;
 /// <summary>kill(2) on Linux x86-64/arm64, for signalling processes and process groups.</summary>
 public static class NativeSignals
 {
+    public const int SigHup = 1;
     public const int SigKill = 9;
     public const int SigTerm = 15;
     public const int SigCont = 18;
