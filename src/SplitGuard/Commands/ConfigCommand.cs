@@ -24,20 +24,26 @@ internal static class ConfigCommand
                 return 1;
             }
 
-            var result = ConfigLoader.Parse(text, path);
-            if (!result.IsValid)
+            // The daemon's own checks (all but which node this host is).
+            var validation = ConfigValidation.Check(text, path);
+            if (!validation.IsValid)
             {
-                foreach (var line in result.FormatErrors())
+                foreach (var line in validation.Errors)
                 {
                     Console.Error.WriteLine(line);
                 }
 
-                Console.Error.WriteLine($"{path}: {result.Errors.Count} error(s)");
+                Console.Error.WriteLine($"{path}: {validation.Errors.Count} error(s)");
                 return 1;
             }
 
             Console.WriteLine($"{path}: valid");
-            foreach (var line in ConfigSummary.Describe(result.Config))
+            if (validation.Resources.Count > 0)
+            {
+                Console.WriteLine($"  {validation.Resources.Count} resource(s): {string.Join(", ", validation.Resources.Select(r => r.Name))}");
+            }
+
+            foreach (var line in ConfigSummary.Describe(validation.Core.Config!))
             {
                 Console.WriteLine($"  {line}");
             }

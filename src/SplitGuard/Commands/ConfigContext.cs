@@ -33,44 +33,21 @@ internal sealed record ConfigContext(SplitGuardConfig Config, string Path, IRead
             throw new CommandException($"cannot read config file {path}: {e.Message}");
         }
 
-        var result = ConfigLoader.Parse(text, path);
-        if (!result.IsValid)
+        var validation = ConfigValidation.Check(text, path);
+        if (!validation.IsValid)
         {
-            foreach (var line in result.FormatErrors())
+            foreach (var line in validation.Errors)
             {
                 error.WriteLine(line);
             }
 
-            throw new CommandException($"{path}: {result.Errors.Count} error(s); refusing to go on");
+            throw new CommandException($"{path}: {validation.Errors.Count} error(s); refusing to go on");
         }
 
-        var resources = ResourceConfigReader.Read(result.ReservedSections.GetValueOrDefault(ResourceConfigReader.SectionName));
-        if (!resources.IsValid)
-        {
-            foreach (var line in resources.FormatErrors(path))
-            {
-                error.WriteLine(line);
-            }
-
-            throw new CommandException($"{path}: {resources.Errors.Count} error(s) in Resources; refusing to go on");
-        }
-
-        if (resources.Resources.Count > 0)
-        {
-            var cluster = result.Config.Clusters[0];
-            var members = cluster.Members;
-            var unlinked = members.SelectMany(a => members.Where(b => a.Id < b.Id).Select(b => (a.Id, b.Id)))
-                .Where(pair => !cluster.Links.Any(l => (l.A.NodeId, l.B.NodeId) == pair || (l.B.NodeId, l.A.NodeId) == pair))
-                .Select(pair => $"{pair.Item1}-{pair.Item2}").ToList();
-            if (members.Count < 2 || unlinked.Count > 0)
-            {
-                throw new CommandException($"{path}: Resources are placed by the first cluster (cluster {cluster.Id}), which needs at least two members "
-                    + $"and a link between every two of them (missing: {(members.Count < 2 ? "a second member" : string.Join(", ", unlinked))}); "
-                    + "two members also need a witness (an icmp link) to take over from each other");
-            }
-        }
-
-        var identity = NodeIdentity.Resolve(result.Config, LocalAddresses(), node);
+        var result = validation.Core;
+        var core = result.Config!; // valid
+        var resources = validation.Resources;
+        var identity = NodeIdentity.Resolve(core, LocalAddresses(), node);
         if (!identity.IsValid)
         {
             foreach (var line in identity.Errors)
@@ -84,9 +61,9 @@ internal sealed record ConfigContext(SplitGuardConfig Config, string Path, IRead
         }
 
         var hostname = identity.Hostname!;
-        var config = NodeIdentity.ExpandPaths(result.Config, hostname);
+        var config = NodeIdentity.ExpandPaths(core, hostname);
         var memberships = identity.Memberships.Select(m => new ClusterMembership(m.Cluster, m.Local.Id)).ToList();
-        return new ConfigContext(config, path, memberships, hostname, resources.Resources);
+        return new ConfigContext(config, path, memberships, hostname, resources);
     }
 
     public static HashSet<IPAddress> LocalAddresses()
