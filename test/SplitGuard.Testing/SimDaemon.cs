@@ -20,7 +20,6 @@ public sealed class SimDaemon
     private TimeSpan _beatAt;
     private GuardBeat _beat;
     private bool _guardKilled;
-    private bool _guardActed;
     private TimeSpan _stopBegan;
 
     /// <summary>A node with any lease engine, observing <paramref name="peers"/> of cluster 1.</summary>
@@ -113,7 +112,6 @@ public sealed class SimDaemon
             if (!_guardKilled)
             {
                 _guardKilled = true;
-                _guardActed = true; // the daemon learns it when it runs again (the guard that acted is gone)
                 Kill(now, "guard");
             }
         }
@@ -170,7 +168,6 @@ public sealed class SimDaemon
         _beat = default;
         _beatAt = now;
         _guardKilled = false;
-        _guardActed = false;
         GuardFrozen = false;
     }
 
@@ -184,8 +181,7 @@ public sealed class SimDaemon
 
         var before = (Last.Run, Last.Holder, Last.Term, State);
         bool probing = now < _probingUntil;
-        var actions = Controller.Step(now, new NodeInputs(_observations, Active, probing, false, null, false, null, _node.Engine.LastStall, _guardActed));
-        _guardActed = false;
+        var actions = Controller.Step(now, new NodeInputs(_observations, Active, probing, false, null, false, null, _node.Engine.LastStall));
 
         // As the daemon executes them.
         _node.Engine.Status = actions.Status;

@@ -160,17 +160,6 @@ public sealed partial class NodeController
             _heardEvidence = null;
         }
 
-        if (active && _actions.Run == false && Lease.Holder != Lease.Self && !_hardKilled && inputs.GuardActed)
-        {
-            // Back from a stall during which the guard stopped the resources: stopping them again through the agents
-            // (a stop that hangs, an escalation) would hold the peer, which waits for this node's resources to be
-            // down, for nothing. Whatever the guard left is killed now.
-            _hardKilled = true;
-            _actions.HardKill = true;
-            _actions.HardKillReason = "the guard stopped the resources while this daemon did not beat";
-            Event(1418, NodeEventLevel.Warning, "back from a stall during which the guard stopped the resources (this daemon did not beat in time): killing whatever is left at once instead of stopping them again through their agents");
-        }
-
         if (active && _actions.Run == false && Lease.Holder != Lease.Self && HardDeadline is { } hard && now >= hard && !_hardKilled)
         {
             _hardKilled = true;

@@ -11,9 +11,6 @@ namespace SplitGuard.Core.Node;
 /// <param name="TermStoreError">The last attempt to store the lease term failed (the node claims nothing it could forget).</param>
 /// <param name="GatewaysLost">pha's gateways: null without gateways, else true while none of them answers.</param>
 /// <param name="LastStall">When the heartbeat engine last noticed this node had stalled, or null.</param>
-/// <param name="GuardActed">The guard process stopped (and, at the hard deadline, killed) the resources since the last
-/// pass, because this daemon did not beat in time (it was paused, frozen or starved): what its agents would stop again is
-/// already down or dying.</param>
 public readonly record struct NodeInputs(
     IReadOnlyList<PeerObservation> Observations,
     bool Active,
@@ -22,5 +19,4 @@ public readonly record struct NodeInputs(
     string? Panic,
     bool TermStoreError,
     bool? GatewaysLost,
-    TimeSpan? LastStall,
-    bool GuardActed = false);
+    TimeSpan? LastStall);

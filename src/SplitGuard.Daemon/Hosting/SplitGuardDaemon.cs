@@ -347,7 +347,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
 
         var resources = _resources!;
         var inputs = new NodeInputs(_observations, resources.Active, resources.Probing, resources.NeedsMove, resources.PanicReason,
-            _termError is not null, _gateway is null ? null : !_gateway.Reachable(now), _engine.LastStall, _guard!.TakeActed());
+            _termError is not null, _gateway is null ? null : !_gateway.Reachable(now), _engine.LastStall);
         var actions = _controller!.Step(now, inputs);
         _engine.Status = actions.Status;
         PersistTerm(actions.PersistTerm);

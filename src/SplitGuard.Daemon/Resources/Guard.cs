@@ -25,7 +25,6 @@ public sealed class Guard : IDisposable
     private readonly TimeSpan _every;
     private Process? _process;
     private TimeSpan? _lastWrite;
-    private bool _acted;
 
     public Guard(string scriptPath, string node, IReadOnlyList<ResourceConfig> resources, AgentRunner runner, TimeSpan stallTimeout, TimeSpan every, string? ownershipLog, ILogger log)
     {
@@ -33,7 +32,6 @@ public sealed class Guard : IDisposable
         _scriptPath = scriptPath;
         _log = log;
         _every = every;
-        File.Delete(scriptPath + ".acted"); // an earlier run's: its leftovers are the probe's business
         File.WriteAllText(scriptPath, Script(node, resources, runner, runner.Options.Cgroups, stallTimeout, ownershipLog));
         File.SetUnixFileMode(scriptPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
@@ -65,7 +63,6 @@ public sealed class Guard : IDisposable
                 {
                     ResourceLog.GuardGone(_log, $"exited (code {_process.ExitCode})");
                     _process.Dispose();
-                    NoteActed();
                 }
 
                 _process = Start();
@@ -81,29 +78,6 @@ public sealed class Guard : IDisposable
             ResourceLog.GuardGone(_log, $"unreachable ({e.Message})");
             _process?.Dispose();
             _process = null;
-            NoteActed();
-        }
-    }
-
-    /// <summary>
-    /// Whether the guard stopped the resources (it acted because this daemon did not beat in time) since the last call;
-    /// learnt when the guard that acted is found gone. The node policy then kills what is left rather than stopping
-    /// again what the guard already stopped.
-    /// </summary>
-    public bool TakeActed()
-    {
-        var acted = _acted;
-        _acted = false;
-        return acted;
-    }
-
-    private void NoteActed()
-    {
-        var flag = _scriptPath + ".acted";
-        if (File.Exists(flag))
-        {
-            File.Delete(flag);
-            _acted = true;
         }
     }
 
@@ -137,7 +111,6 @@ public sealed class Guard : IDisposable
         try
         {
             File.Delete(_scriptPath);
-            File.Delete(_scriptPath + ".acted");
         }
         catch (IOException)
         {
@@ -272,7 +245,6 @@ public sealed class Guard : IDisposable
                 wait "$graceful" 2>/dev/null
               fi
               rm -f "$0".ok.* "$0.alldone"
-              : >"$0.acted"
             fi
             rm -f "$0.wait"
             exit 0

@@ -22,8 +22,8 @@ public sealed class NodeControllerTests
         new(2, heard, lastHeard, hearsMe, 1, 0, false, status, true, true, null);
 
     private static NodeInputs Inputs(PeerObservation? peer = null, bool active = false, bool probing = false, bool needsMove = false,
-        string? panic = null, bool termError = false, bool? gatewaysLost = null, bool guardActed = false) =>
-        new([peer ?? Peer(heard: false, hearsMe: false)], active, probing, needsMove, panic, termError, gatewaysLost, null, guardActed);
+        string? panic = null, bool termError = false, bool? gatewaysLost = null) =>
+        new([peer ?? Peer(heard: false, hearsMe: false)], active, probing, needsMove, panic, termError, gatewaysLost, null);
 
     [Fact]
     public void The_deadline_arithmetic_follows_the_lease()
@@ -140,44 +140,6 @@ public sealed class NodeControllerTests
         var down = controller.Step(hard + Ms(6), Inputs(active: false));
         Assert.True(down.PetWatchdog);
         Assert.Null(controller.HardDeadline);
-    }
-
-    [Fact]
-    public void Back_from_a_stall_in_which_the_guard_stopped_the_resources_what_is_left_is_killed_at_once()
-    {
-        var lease = new ScriptedLease { Holder = 1, LastEvidence = Ms(100), Next = new OwnershipDecision(true, 1, 1, "holder") };
-        var controller = new NodeController(lease);
-        controller.Step(Ms(100), Inputs(peer: Peer(lastHeard: Ms(100)), active: true));
-
-        // Paused for 300 ms; the guard killed the resources meanwhile. On the first pass back the peer (which took over)
-        // is heard again and hears this node, so the hard deadline moves on: without the guard's word the daemon would
-        // run its agents' stops again while the peer waits.
-        lease.Holder = 2;
-        lease.Next = new OwnershipDecision(false, 2, 2, "node 2 holds the lease");
-        var back = controller.Step(Ms(400), Inputs(peer: Peer(lastHeard: Ms(400)), active: true));
-        Assert.False(back.HardKill);
-        Assert.True(controller.HardDeadline > Ms(400));
-
-        var told = controller.Step(Ms(405), Inputs(peer: Peer(lastHeard: Ms(400)), active: true, guardActed: true));
-        Assert.True(told.HardKill);
-        Assert.Contains("guard", told.HardKillReason, StringComparison.Ordinal);
-        Assert.Contains(told.Events, e => e.Id == 1418);
-        Assert.False(controller.Step(Ms(406), Inputs(peer: Peer(lastHeard: Ms(400)), active: true, guardActed: true)).HardKill); // once
-    }
-
-    [Fact]
-    public void The_guards_word_kills_nothing_while_this_node_may_run_or_nothing_runs()
-    {
-        // Holder and told to run (the pause was shorter than the lease): nothing is killed.
-        var lease = new ScriptedLease { Holder = 1, LastEvidence = Ms(100), Next = new OwnershipDecision(true, 1, 1, "holder") };
-        var controller = new NodeController(lease);
-        controller.Step(Ms(100), Inputs(peer: Peer(lastHeard: Ms(100)), active: true));
-        Assert.False(controller.Step(Ms(110), Inputs(peer: Peer(lastHeard: Ms(110)), active: true, guardActed: true)).HardKill);
-
-        // Not holder, but nothing is active any more: nothing to kill.
-        lease.Holder = 2;
-        lease.Next = new OwnershipDecision(false, 2, 2, "node 2 holds the lease");
-        Assert.False(controller.Step(Ms(400), Inputs(peer: Peer(lastHeard: Ms(400)), active: false, guardActed: true)).HardKill);
     }
 
     [Fact]

@@ -22,7 +22,8 @@ public sealed class EnforcedStopTests(ITestOutputHelper output)
     /// How long the service may take to run again: a liveness side condition of these safety cases, derived from the
     /// mechanism. The takeover itself takes under a second. But on this busy 2-core lab the new holder can lose its
     /// lease once more right after a pause (seen: no evidence for 44-45 ms while the resumed node's event loop was
-    /// held up 46-51 ms by its kill and guard restart), and the old owner may win it back: that is allowed (the service
+    /// held up by a kill and its guard restart, or a stall of both daemons), and the old owner may win it back: that is
+    /// allowed (the service
     /// then runs there again, in new processes). Every such round can cost a misbehaving agent's stop on the node
     /// that gives way: the stop timeout (3 s) plus the escalation's second stop (another 3 s for hang-stop), about
     /// 6.5 s. The wait allows three such rounds.
