@@ -397,14 +397,10 @@ public sealed partial class ResourceManager : IDisposable
             return result;
         }
 
-        if (!_cgroups.IsEmpty(resource.Name))
+        var signalled = _cgroups.Pids(resource.Name).Where(ProcessGroups.TerminateProcess).ToList();
+        if (signalled.Count > 0)
         {
-            var left0 = _cgroups.Pids(resource.Name);
-            var signalled = left0.Where(ProcessGroups.TerminateProcess).ToList();
-            if (signalled.Count > 0)
-            {
-                ResourceLog.StopLeftovers(_log, resource.Name, signalled.Count, string.Join(' ', signalled.Take(10)));
-            }
+            ResourceLog.StopLeftovers(_log, resource.Name, signalled.Count, string.Join(' ', signalled.Take(10)));
         }
 
         var left = timeout - result.Duration;

@@ -44,8 +44,7 @@ internal sealed record ConfigContext(SplitGuardConfig Config, string Path, IRead
             throw new CommandException($"{path}: {validation.Errors.Count} error(s); refusing to go on");
         }
 
-        var result = validation.Core;
-        var core = result.Config!; // valid
+        var core = validation.Core.Config!; // valid
         var resources = validation.Resources;
         var identity = NodeIdentity.Resolve(core, LocalAddresses(), node);
         if (!identity.IsValid)

@@ -612,6 +612,28 @@ public sealed class OwnershipLab : IAsyncDisposable
         {
             await Lab.DisposeAsync().ConfigureAwait(false);
             RemoveCgroups(Lab.WorkDir);
+            RemoveAnnouncementFiles();
+        }
+    }
+
+    /// <summary>
+    /// The pid files ocf:splitguard:vip keeps for its gratuitous ARP (/run/resource-agents/splitguard-vip-NIC-IP.arp),
+    /// left behind when a node was killed before its stop ran: the lab's interfaces are gone with it.
+    /// </summary>
+    private void RemoveAnnouncementFiles()
+    {
+        const string dir = "/run/resource-agents";
+        if (!Directory.Exists(dir))
+        {
+            return;
+        }
+
+        foreach (var node in Nodes)
+        {
+            foreach (var file in Directory.GetFiles(dir, $"splitguard-vip-{Lab.InterfaceOf(node)}-*.arp"))
+            {
+                File.Delete(file);
+            }
         }
     }
 
