@@ -157,6 +157,36 @@ public sealed partial class ResourceConfigReader
         return ok ? result : null;
     }
 
+    /// <summary>builtin:vip's parameters are the daemon's own: checked here, each error at its parameter.</summary>
+    private bool CheckVipParams(JsonTreeObject resource, string path, JsonTreeProperty? property, IReadOnlyDictionary<string, string> parameters)
+    {
+        var problems = new List<(string? Key, string Message)>();
+        if (VipParams.Parse(parameters, problems) is not null)
+        {
+            return true;
+        }
+
+        var paramsPath = JsonPathText.Key(path, "params");
+        foreach (var (key, message) in problems)
+        {
+            var at = key is null ? null : (property?.Value as JsonTreeObject)?.Properties.FirstOrDefault(x => x.Name == key);
+            if (at is not null)
+            {
+                Error(JsonPathText.Key(paramsPath, key!), at.Line, at.Column, message);
+            }
+            else if (property is not null)
+            {
+                Error(paramsPath, property.Line, property.Column, message);
+            }
+            else
+            {
+                Missing(resource, path, "params", "builtin:vip's parameters, at least its address, such as {\"ip\": \"10.0.0.10\"}");
+            }
+        }
+
+        return false;
+    }
+
     private static bool IsParamName(string name) =>
         name.Length > 0 && !char.IsAsciiDigit(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 

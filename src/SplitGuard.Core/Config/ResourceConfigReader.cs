@@ -100,6 +100,11 @@ public sealed partial class ResourceConfigReader
             parameters = ReadParams(p, JsonPathText.Key(path, "params"), agent);
         }
 
+        if (agent is { IsBuiltinVip: true } && parameters is not null && !CheckVipParams(obj, path, p, parameters))
+        {
+            parameters = null;
+        }
+
         string? group = null;
         var groupOk = true;
         if (keys.TryGetValue("group", out var g) && g.Value is not JsonTreeLiteral { Kind: JsonTreeLiteralKind.Null })

@@ -14,7 +14,7 @@ public static class AgentExitCodes
     {
         (_, AgentAction.Start) => "start",
         (_, AgentAction.Stop) => "stop",
-        (AgentKind.Ocf, AgentAction.Monitor) => "monitor",
+        (AgentKind.Ocf or AgentKind.Builtin, AgentAction.Monitor) => "monitor",
         (AgentKind.Lsb, AgentAction.Monitor) => "status",
         (AgentKind.Script, AgentAction.Monitor) => "check",
         (AgentKind.Ocf, AgentAction.MetaData) => "meta-data",
@@ -24,7 +24,7 @@ public static class AgentExitCodes
     /// <summary>The meaning of exit code <paramref name="exitCode"/> of a <paramref name="kind"/> agent run for <paramref name="action"/>.</summary>
     public static AgentStatus Map(AgentKind kind, AgentAction action, int exitCode) => kind switch
     {
-        AgentKind.Ocf => FromOcf(exitCode),
+        AgentKind.Ocf or AgentKind.Builtin => FromOcf(exitCode),
         AgentKind.Lsb => FromLsb(action, exitCode),
         _ => FromScript(action, exitCode),
     };

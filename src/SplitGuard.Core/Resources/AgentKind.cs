@@ -11,4 +11,7 @@ public enum AgentKind
 
     /// <summary><c>script:/path</c>: a pha-style plain script taking start, stop and check.</summary>
     Script = 2,
+
+    /// <summary><c>builtin:NAME</c>: an agent built into the daemon, run in its own process (<c>builtin:vip</c>: a virtual IPv4 address by netlink).</summary>
+    Builtin = 3,
 }

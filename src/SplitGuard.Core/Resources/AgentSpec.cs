@@ -3,16 +3,20 @@ namespace SplitGuard.Core.Resources;
 /// <summary>
 /// Which agent manages a resource, parsed from the <c>agent</c> key: <c>ocf:PROVIDER:TYPE</c>
 /// (<see cref="Provider"/> and <see cref="Name"/> = TYPE), <c>lsb:NAME</c> (<see cref="Name"/> = the script in
-/// /etc/init.d) or <c>script:/path</c> (<see cref="Name"/> = the absolute path).
+/// /etc/init.d), <c>script:/path</c> (<see cref="Name"/> = the absolute path) or <c>builtin:NAME</c> (an agent inside the
+/// daemon: <c>builtin:vip</c>).
 /// </summary>
-/// <param name="Kind">OCF, LSB or pha-style script.</param>
+/// <param name="Kind">OCF, LSB, pha-style script or built in.</param>
 /// <param name="Name">The OCF type, the LSB script name, or the script's absolute path.</param>
 /// <param name="Provider">The OCF provider (e.g. <c>heartbeat</c>); null for the other kinds.</param>
 public sealed record AgentSpec(AgentKind Kind, string Name, string? Provider = null)
 {
     /// <summary>What the <c>agent</c> key accepts, for error messages.</summary>
     public const string Expectation =
-        "\"ocf:PROVIDER:TYPE\" (such as \"ocf:heartbeat:Dummy\"), \"lsb:NAME\" (/etc/init.d/NAME) or \"script:/absolute/path\" (start, stop, check)";
+        "\"ocf:PROVIDER:TYPE\" (such as \"ocf:heartbeat:Dummy\"), \"lsb:NAME\" (/etc/init.d/NAME), \"script:/absolute/path\" (start, stop, check) or \"builtin:vip\"";
+
+    /// <summary>The names <c>builtin:NAME</c> accepts.</summary>
+    public static readonly IReadOnlyList<string> BuiltinNames = [VipParams.AgentName];
 
     /// <summary>An OCF agent, e.g. <c>Ocf("heartbeat", "Dummy")</c>.</summary>
     public static AgentSpec Ocf(string provider, string type) => new(AgentKind.Ocf, type, provider);
@@ -22,6 +26,12 @@ public sealed record AgentSpec(AgentKind Kind, string Name, string? Provider = n
 
     /// <summary>A pha-style script at an absolute path.</summary>
     public static AgentSpec Script(string path) => new(AgentKind.Script, path);
+
+    /// <summary>An agent built into the daemon, e.g. <c>Builtin("vip")</c>.</summary>
+    public static AgentSpec Builtin(string name) => new(AgentKind.Builtin, name);
+
+    /// <summary>True for <c>builtin:vip</c>.</summary>
+    public bool IsBuiltinVip => Kind == AgentKind.Builtin && Name == VipParams.AgentName;
 
     /// <summary>
     /// Parses the text of an <c>agent</c> key. Returns null and sets <paramref name="problem"/> (a phrase that
@@ -63,10 +73,18 @@ public sealed record AgentSpec(AgentKind Kind, string Name, string? Provider = n
                 }
 
                 return Script(rest);
+            case "builtin":
+                if (!BuiltinNames.Contains(rest))
+                {
+                    problem = $"the daemon has no built-in agent {JsonQuote(rest)}; the built-in agents are: {string.Join(", ", BuiltinNames.Select(n => "builtin:" + n))}";
+                    return null;
+                }
+
+                return Builtin(rest);
             default:
-                problem = prefix.ToLowerInvariant() is "ocf" or "lsb" or "script"
+                problem = prefix.ToLowerInvariant() is "ocf" or "lsb" or "script" or "builtin"
                     ? $"the agent class is lowercase: {prefix.ToLowerInvariant()}:{rest}"
-                    : "the agent must start with ocf:, lsb: or script:";
+                    : "the agent must start with ocf:, lsb:, script: or builtin:";
                 return null;
         }
     }
@@ -76,8 +94,11 @@ public sealed record AgentSpec(AgentKind Kind, string Name, string? Provider = n
     {
         AgentKind.Ocf => $"ocf:{Provider}:{Name}",
         AgentKind.Lsb => $"lsb:{Name}",
+        AgentKind.Builtin => $"builtin:{Name}",
         _ => $"script:{Name}",
     };
+
+    private static string JsonQuote(string text) => "\"" + text + "\"";
 
     private static bool IsAgentWord(string word) =>
         word.Length > 0 && word != "." && word != ".." && word.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-');

@@ -33,6 +33,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
     private readonly IWatchdog? _watchdog;
     private readonly ResourceManager? _resources;
     private readonly Guard? _guard;
+    private readonly AgentRunner? _agents;
     private readonly ushort _leaseCluster;
     private readonly ushort[] _leasePeers = [];
     private readonly TimeSpan _leaseTick;
@@ -105,6 +106,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
             // Every resource in a cgroup of its own (splitguard/<instance>/<resource>); the runner and the manager share it.
             var cgroups = Cgroups.ResourceCgroups.Detect(CgroupInstance(name, settings.PidFile));
             var runner = new AgentRunner(new AgentRunnerOptions { Cgroups = cgroups });
+            _agents = runner;
             _resources = new ResourceManager(settings.Resources, runner, new OwnershipLog(settings.OwnershipLog, name), _log, Now,
                 cgroups, settings.Config.Ownership.StopBudget);
             _guard = new Guard(settings.PidFile + ".guard.sh", name, settings.Resources, runner, options.Detection,
@@ -704,6 +706,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
         }
 
         _resources?.Dispose();
+        _agents?.Dispose();
 
         // A clean exit (the resources are down, or left running in maintenance with the peers told): magic close.
         _watchdog?.Disarm(Now());

@@ -86,9 +86,9 @@ public sealed class ResourceConfigReaderTests
     [InlineData("\"agent\": \"lsb:nginx\",\n      ", "", R1 + ".agent", "{\n      \"name\": \"nginx\"", "missing required key \"agent\" (expected \"ocf:PROVIDER:TYPE\"")]
     [InlineData("\"ocf:heartbeat:IPaddr2\"", "\"ocf:IPaddr2\"", R0 + ".agent", "^\"ocf:IPaddr2\"", "got \"ocf:IPaddr2\": an OCF agent is ocf:PROVIDER:TYPE")]
     [InlineData("\"ocf:heartbeat:IPaddr2\"", "\"OCF:heartbeat:IPaddr2\"", R0 + ".agent", "^\"OCF", "the agent class is lowercase: ocf:heartbeat:IPaddr2")]
-    [InlineData("\"ocf:heartbeat:IPaddr2\"", "\"systemd:nginx\"", R0 + ".agent", "^\"systemd:nginx\"", "the agent must start with ocf:, lsb: or script:")]
+    [InlineData("\"ocf:heartbeat:IPaddr2\"", "\"systemd:nginx\"", R0 + ".agent", "^\"systemd:nginx\"", "the agent must start with ocf:, lsb:, script: or builtin:")]
     [InlineData("\"ocf:heartbeat:IPaddr2\"", "\"ocf:heart/beat:IPaddr2\"", R0 + ".agent", "^\"ocf:heart", "an OCF agent is ocf:PROVIDER:TYPE")]
-    [InlineData("\"ocf:heartbeat:IPaddr2\"", "42", R0 + ".agent", "\"agent\": ^42", "expected \"ocf:PROVIDER:TYPE\" (such as \"ocf:heartbeat:Dummy\"), \"lsb:NAME\" (/etc/init.d/NAME) or \"script:/absolute/path\" (start, stop, check), got 42")]
+    [InlineData("\"ocf:heartbeat:IPaddr2\"", "42", R0 + ".agent", "\"agent\": ^42", "expected \"ocf:PROVIDER:TYPE\" (such as \"ocf:heartbeat:Dummy\"), \"lsb:NAME\" (/etc/init.d/NAME), \"script:/absolute/path\" (start, stop, check) or \"builtin:vip\", got 42")]
     [InlineData("\"lsb:nginx\"", "\"lsb:/etc/init.d/nginx\"", R1 + ".agent", "^\"lsb:/etc", "lsb:NAME names a script in /etc/init.d; use script:/path for a script elsewhere")]
     [InlineData("\"script:/etc/pha/backup.sh\"", "\"script:backup.sh\"", R2 + ".agent", "^\"script:backup.sh\"", "a script agent needs the absolute path of the script")]
     [InlineData("{\"target\": \"/srv/backup\"}", "{\"target\": 5}", R2 + ".params.target", "{\"target\": ^5}", "expected a string (write it in double quotes: \"5\"), got 5")]
@@ -112,6 +112,14 @@ public sealed class ResourceConfigReaderTests
     [InlineData("\"ticket\": \"site-a\"\n    },\n    {\n      \"name\": \"backup\"", "\"ticket\": \"site-b\"\n    },\n    {\n      \"name\": \"backup\"", R1 + ".ticket", "^\"site-b\"", "the members of group \"web\" must name the same ticket: $.Resources[0] names ticket \"site-a\", this one ticket \"site-b\"")]
     [InlineData(",\n      \"ticket\": \"site-a\"\n    },\n    {\n      \"name\": \"backup\"", "\n    },\n    {\n      \"name\": \"backup\"", R1 + ".ticket", "{\n      \"name\": \"nginx\"", "$.Resources[0] names ticket \"site-a\", this one no ticket")]
     [InlineData("\"ticket\": \"site-a\"\n    },\n    {\n      \"name\": \"nginx\"", "\"ticket\": 1\n    },\n    {\n      \"name\": \"nginx\"", R0 + ".ticket", "\"ticket\": ^1", "expected a ticket name")]
+    [InlineData("\"ocf:heartbeat:IPaddr2\"", "\"builtin:ip\"", R0 + ".agent", "^\"builtin:ip\"", "the daemon has no built-in agent \"ip\"; the built-in agents are: builtin:vip")]
+    [InlineData("\"ocf:heartbeat:IPaddr2\",\n      \"params\": {\"ip\": \"10.0.0.10\", \"cidr_netmask\": \"24\"}", "\"builtin:vip\",\n      \"params\": {\"ip\": \"10.0.0.10\", \"cidr_netmask\": \"33\"}", R0 + ".params.cidr_netmask", "^\"cidr_netmask\": \"33\"", "expected a prefix length from 1 to 32, got \"33\"")]
+    [InlineData("\"ocf:heartbeat:IPaddr2\",\n      \"params\": {\"ip\": \"10.0.0.10\", \"cidr_netmask\": \"24\"}", "\"builtin:vip\",\n      \"params\": {\"ip\": \"10.0.0\", \"cidr_netmask\": \"24\"}", R0 + ".params.ip", "^\"ip\": \"10.0.0\"", "expected an IPv4 address in dotted form (such as \"10.0.0.10\"), got \"10.0.0\"")]
+    [InlineData("\"ocf:heartbeat:IPaddr2\",\n      \"params\": {\"ip\": \"10.0.0.10\", \"cidr_netmask\": \"24\"}", "\"builtin:vip\",\n      \"params\": {\"ip\": \"10.0.0.10\", \"netmask\": \"24\"}", R0 + ".params.netmask", "^\"netmask\"", "builtin:vip has no parameter \"netmask\"; its parameters are ip, cidr_netmask, nic, arp_count, arp_interval")]
+    [InlineData("\"ocf:heartbeat:IPaddr2\",\n      \"params\": {\"ip\": \"10.0.0.10\", \"cidr_netmask\": \"24\"}", "\"builtin:vip\",\n      \"params\": {\"cidr_netmask\": \"24\"}", R0 + ".params", "^\"params\": {\"cidr", "builtin:vip needs the parameter \"ip\"")]
+    [InlineData("\"ocf:heartbeat:IPaddr2\",\n      \"params\": {\"ip\": \"10.0.0.10\", \"cidr_netmask\": \"24\"},", "\"builtin:vip\",", R0 + ".params", "{\n      \"name\": \"vip\"", "missing required key \"params\" (expected builtin:vip's parameters, at least its address")]
+    [InlineData("\"ocf:heartbeat:IPaddr2\",\n      \"params\": {\"ip\": \"10.0.0.10\", \"cidr_netmask\": \"24\"}", "\"builtin:vip\",\n      \"params\": {\"ip\": \"10.0.0.10\", \"nic\": \"eth0:1\"}", R0 + ".params.nic", "^\"nic\"", "expected an interface name (1 to 15 characters, no '/', ':' or white space")]
+    [InlineData("\"ocf:heartbeat:IPaddr2\",\n      \"params\": {\"ip\": \"10.0.0.10\", \"cidr_netmask\": \"24\"}", "\"builtin:vip\",\n      \"params\": {\"ip\": \"10.0.0.10\", \"arp_interval\": \"0\"}", R0 + ".params.arp_interval", "^\"arp_interval\"", "expected milliseconds from 1 to 60000, got \"0\"")]
     public void One_mistake_gives_one_error_at_its_path_and_position(string from, string to, string path, string marker, string message)
     {
         var json = ResourceConfigText.Sample.ReplaceOnce(from, to);
@@ -120,6 +128,26 @@ public sealed class ResourceConfigReaderTests
 
         ResourceConfigText.AssertAt(error, json, path, marker);
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Builtin_vip_takes_the_parameters_of_the_bundled_vip_agent()
+    {
+        var json = ResourceConfigText.Sample.ReplaceOnce("\"ocf:heartbeat:IPaddr2\"", "\"builtin:vip\"");
+
+        var result = ResourceConfigText.Read(json);
+
+        Assert.True(result.IsValid, string.Join("\n", result.FormatErrors("test.json")));
+        var vip = result.Resources[0];
+        Assert.True(vip.Agent.IsBuiltinVip);
+        Assert.Equal("builtin:vip", vip.Agent.ToString());
+        var problems = new List<(string? Key, string Message)>();
+        var parsed = VipParams.Parse(vip.Params, problems);
+        Assert.Empty(problems);
+        Assert.Equal("10.0.0.10/24", parsed!.ToString());
+        Assert.Null(parsed.Nic);
+        Assert.Equal(VipParams.DefaultArpCount, parsed.ArpCount);
+        Assert.Equal(VipParams.DefaultArpInterval, parsed.ArpInterval);
     }
 
     [Fact]
