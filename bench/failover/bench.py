@@ -64,7 +64,7 @@ class System:
 class SplitGuardSystem(System):
     def __init__(self, label, interval, maxloss, stop_budget=None, agent="ocf:heartbeat:IPaddr2"):
         self.agent = agent
-        short = agent.split(":")[-1]
+        short = agent if agent.startswith("builtin:") else agent.split(":")[-1]
         self.name = f"SplitGuard {label}" + ("" if short == "IPaddr2" else f" ({short})")
         self.interval, self.maxloss, self.stop_budget = interval, maxloss, stop_budget
         budget = f", stop_budget {stop_budget}" if stop_budget is not None else ""
@@ -315,15 +315,15 @@ wait
 
 def make_systems(names, fast_interval):
     # SplitGuard settings: label, interval, maxloss, stop budget (None: the built-in default), agent
-    vip, ipaddr2 = "ocf:splitguard:vip", "ocf:heartbeat:IPaddr2"
+    vip, ipaddr2, builtin = "ocf:splitguard:vip", "ocf:heartbeat:IPaddr2", "builtin:vip"
     sg = {"sg-default": ("default", 0.05, 5, None, ipaddr2),     # packaging/examples/two-node.json
           "sg-robust": ("robust", 0.005, 8, 0.03, vip),          # the profiles of docs/ownership.md
           "sg-fast": ("fast", fast_interval, 4, 0.02, vip)}
     out = []
     for s in names:
-        # a suffix -vip or -ipaddr2 picks the agent of the virtual IP
+        # a suffix -vip, -ipaddr2 or -builtin picks the agent of the virtual IP
         base, agent = s, None
-        for suffix, a in (("-vip", vip), ("-ipaddr2", ipaddr2)):
+        for suffix, a in (("-vip", vip), ("-ipaddr2", ipaddr2), ("-builtin", builtin)):
             if s.startswith("sg-") and s.endswith(suffix):
                 base, agent = s[:-len(suffix)], a
         custom = re.fullmatch(r"sg-i([0-9.]+)-m([0-9]+)-b([0-9.]+)", base)

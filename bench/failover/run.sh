@@ -14,7 +14,7 @@
 #                         (default all). sg-default: interval 0.05 maxloss 5, IPaddr2 (packaging/examples/two-node.json);
 #                         sg-robust and sg-fast: the profiles of docs/ownership.md with ocf:splitguard:vip (interval
 #                         0.005 maxloss 8 stop_budget 0.03; interval --fast-interval maxloss 4 stop_budget 0.02).
-#                         A suffix -vip or -ipaddr2 picks the VIP agent (sg-robust-ipaddr2);
+#                         A suffix -vip, -ipaddr2 or -builtin (builtin:vip) picks the VIP agent (sg-robust-ipaddr2);
 #                         sg-i<interval>-m<maxloss>-b<stop budget> (sg-i0.01-m6-b0.05) measures any setting
 #     --cases LIST        from crash, daemon, linkcut (default all)
 #     --fast-interval S   SplitGuard fast profile interval (default 0.005)

@@ -107,6 +107,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
             var cgroups = Cgroups.ResourceCgroups.Detect(CgroupInstance(name, settings.PidFile));
             var runner = new AgentRunner(new AgentRunnerOptions { Cgroups = cgroups });
             _agents = runner;
+            runner.BuiltinVip.Prepare(settings.Resources);
             _resources = new ResourceManager(settings.Resources, runner, new OwnershipLog(settings.OwnershipLog, name), _log, Now,
                 cgroups, settings.Config.Ownership.StopBudget);
             _guard = new Guard(settings.PidFile + ".guard.sh", name, settings.Resources, runner, options.Detection,
