@@ -197,6 +197,12 @@ public sealed class Guard : IDisposable
         }
 
         text.Append(" )\n");
+
+        // The kill program is started now and waits for its word ("END GRACEFUL" on its stdin): an exec of perl takes
+        // 10 to 20 ms after idle on a busy host, and must not lie between a stall and the hard kill. bash closes the
+        // coprocess's descriptors in every child, so only this shell can give the word or end it (end of file).
+        text.Append("coproc KILLER { perl -e \"$kill_program\" \"$0\" \"${kill_specs[@]}\" | hard_all; }\n");
+        text.Append("killer=$KILLER_PID killer_in=${KILLER[1]}\n");
         var timeout = stallTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
 
         // The wait is perl's select(2): its timeout is relative and the kernel measures it on the monotonic clock, so a
@@ -237,11 +243,13 @@ public sealed class Guard : IDisposable
               ( stop_all; : >"$0.alldone" ) &
               graceful=$!
               if [[ $hard == none ]]; then
+                eval "exec $killer_in>&-"
                 wait "$graceful"
               else
                 # Until the graceful stops are done or the hard deadline; then the graceful stops' shell is killed (it
                 # writes nothing more) and the cgroups of the resources not cleanly stopped, all without forking.
-                perl -e "$kill_program" "$hard" "$0" "$graceful" "${kill_specs[@]}" | hard_all
+                echo "$hard $graceful" >&"$killer_in"
+                wait "$killer"
                 wait "$graceful" 2>/dev/null
               fi
               rm -f "$0".ok.* "$0.alldone"

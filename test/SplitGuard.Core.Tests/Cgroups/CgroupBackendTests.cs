@@ -182,6 +182,36 @@ public sealed class CgroupBackendTests
     }
 
     [Fact]
+    public void The_guards_perl_kill_program_does_nothing_when_its_input_ends_without_the_word_to_go()
+    {
+        var root = Directory.CreateTempSubdirectory("sg-cgshell-").FullName;
+        try
+        {
+            var v2 = Directory.CreateDirectory(Path.Combine(root, "v2")).FullName;
+            File.WriteAllText(Path.Combine(v2, "cgroup.kill"), string.Empty);
+            var run = new System.Diagnostics.ProcessStartInfo("perl") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var arg in new[] { "-e", CgroupShell.KillProgram, Path.Combine(root, "guard.sh"), $"0:v2:{v2}" })
+            {
+                run.ArgumentList.Add(arg);
+            }
+
+            using var perl = System.Diagnostics.Process.Start(run)!;
+            perl.StandardInput.Close();
+            var stdout = perl.StandardOutput.ReadToEnd();
+            var stderr = perl.StandardError.ReadToEnd();
+            perl.WaitForExit();
+
+            Assert.True(perl.ExitCode == 0, stderr);
+            Assert.Equal(string.Empty, stdout);
+            Assert.Equal(string.Empty, File.ReadAllText(Path.Combine(v2, "cgroup.kill")));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
     public void The_guards_perl_kill_program_confirms_v1_and_v2_empty_writes_cgroup_kill_and_skips_cleanly_stopped_resources()
     {
         // A directory tree with the files the kernel would have; perl-base runs the program as the guard does. Nothing
@@ -207,13 +237,15 @@ public sealed class CgroupBackendTests
             var basePath = Path.Combine(root, "guard.sh");
             File.WriteAllText(basePath + ".ok.2", string.Empty); // resource 2 stopped cleanly
 
-            var run = new System.Diagnostics.ProcessStartInfo("perl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var arg in new[] { "-e", CgroupShell.KillProgram, "0", basePath, "0", $"0:v1:{freezer}:{pids}", $"1:v2:{v2}", $"2:v2:{skipped}", "3:none", "@1:192.0.2.99:" })
+            var run = new System.Diagnostics.ProcessStartInfo("perl") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var arg in new[] { "-e", CgroupShell.KillProgram, basePath, $"0:v1:{freezer}:{pids}", $"1:v2:{v2}", $"2:v2:{skipped}", "3:none", "@1:192.0.2.99:" })
             {
                 run.ArgumentList.Add(arg);
             }
 
             using var perl = System.Diagnostics.Process.Start(run)!;
+            perl.StandardInput.Write("0 0\n"); // the hard deadline (uptime 0: passed) and no graceful shell
+            perl.StandardInput.Close();
             var stdout = perl.StandardOutput.ReadToEnd();
             var stderr = perl.StandardError.ReadToEnd();
             perl.WaitForExit();
