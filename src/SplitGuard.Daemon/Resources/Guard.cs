@@ -85,6 +85,7 @@ public sealed class Guard : IDisposable
     {
         var start = new ProcessStartInfo("/bin/bash") { UseShellExecute = false, RedirectStandardInput = true };
         start.ArgumentList.Add(_scriptPath);
+        start.Environment["SPLITGUARD_GUARD_RR"] = Hosting.Realtime.Priority.ToString(CultureInfo.InvariantCulture);
         var process = Process.Start(start) ?? throw new IOException("cannot start the guard process");
         ResourceLog.GuardStarted(_log, process.Id, _scriptPath);
         return process;
@@ -123,6 +124,10 @@ public sealed class Guard : IDisposable
         var cg = cgroups is { Enabled: true } ? cgroups : null;
         var text = new StringBuilder();
         text.Append("#!/bin/bash\n# SplitGuard guard for node ").Append(node).Append(": written by the daemon, removed on clean exit.\n");
+        // The guard acts when the daemon is stalled, and load is a cause of stalls: it runs at the daemon's SCHED_RR
+        // priority (as sbd runs realtime), so that the load does not delay it too. Its graceful stops go back to the
+        // normal policy below; only the waiting and the kill stay realtime.
+        text.Append("[[ ${SPLITGUARD_GUARD_RR:-0} -gt 0 ]] && chrt --rr -p \"$SPLITGUARD_GUARD_RR\" $$ >/dev/null 2>&1\n");
         text.Append("log=").Append(Quote(ownershipLog ?? string.Empty)).Append('\n');
         // bash 5's EPOCHREALTIME: no fork for the time stamp; a third argument gives the time (the kill's).
         text.Append("mark() { [[ -n $log ]] && echo \"${3:-${EPOCHREALTIME/./}000} ").Append(node).Append(" $1 $2\" >>\"$log\"; }\n");
@@ -240,7 +245,7 @@ public sealed class Guard : IDisposable
               read -r waited hard <"$0.wait"
               echo "splitguard guard: the daemon is $why (no word for $waited s); stopping its resources (hard deadline at uptime $hard s)" >&2
               rm -f "$0".ok.* "$0.alldone"
-              ( stop_all; : >"$0.alldone" ) &
+              ( chrt --other -p 0 $BASHPID >/dev/null 2>&1; stop_all; : >"$0.alldone" ) &
               graceful=$!
               if [[ $hard == none ]]; then
                 eval "exec $killer_in>&-"

@@ -132,3 +132,8 @@ public sealed class DaemonKillTests(OwnershipLabFixture fixture, ITestOutputHelp
 [Collection(LabDaemonCollection.Name)]
 public sealed class RobustDaemonKillTests(RobustOwnershipLabFixture fixture, ITestOutputHelper output)
     : DaemonKillScenario(fixture.Lab, output), IClassFixture<RobustOwnershipLabFixture>;
+
+/// <summary>F1b on the robust profile as documented (interval 0.005 s, maxloss 8, builtin:vip, stop budget 0.01 s).</summary>
+[Collection(LabDaemonCollection.Name)]
+public sealed class RobustBuiltinDaemonKillTests(RobustBuiltinOwnershipLabFixture fixture, ITestOutputHelper output)
+    : DaemonKillScenario(fixture.Lab, output), IClassFixture<RobustBuiltinOwnershipLabFixture>;

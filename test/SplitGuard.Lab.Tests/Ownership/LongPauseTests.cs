@@ -161,3 +161,8 @@ public sealed class LongPauseTests(OwnershipLabFixture fixture, ITestOutputHelpe
 [Collection(LabDaemonCollection.Name)]
 public sealed class RobustLongPauseTests(RobustOwnershipLabFixture fixture, ITestOutputHelper output)
     : LongPauseScenario(fixture.Lab, output), IClassFixture<RobustOwnershipLabFixture>;
+
+/// <summary>F3 on the robust profile as documented (interval 0.005 s, maxloss 8, builtin:vip, stop budget 0.01 s).</summary>
+[Collection(LabDaemonCollection.Name)]
+public sealed class RobustBuiltinLongPauseTests(RobustBuiltinOwnershipLabFixture fixture, ITestOutputHelper output)
+    : LongPauseScenario(fixture.Lab, output), IClassFixture<RobustBuiltinOwnershipLabFixture>;

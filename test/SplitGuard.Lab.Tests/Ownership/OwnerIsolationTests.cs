@@ -165,3 +165,8 @@ public sealed class OwnerIsolationTests(OwnershipLabFixture fixture, ITestOutput
 [Collection(LabDaemonCollection.Name)]
 public sealed class RobustOwnerIsolationTests(RobustOwnershipLabFixture fixture, ITestOutputHelper output)
     : OwnerIsolationScenario(fixture.Lab, output), IClassFixture<RobustOwnershipLabFixture>;
+
+/// <summary>F5 on the robust profile as documented (interval 0.005 s, maxloss 8, builtin:vip, stop budget 0.01 s).</summary>
+[Collection(LabDaemonCollection.Name)]
+public sealed class RobustBuiltinOwnerIsolationTests(RobustBuiltinOwnershipLabFixture fixture, ITestOutputHelper output)
+    : OwnerIsolationScenario(fixture.Lab, output), IClassFixture<RobustBuiltinOwnershipLabFixture>;

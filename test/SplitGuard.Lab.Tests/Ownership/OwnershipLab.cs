@@ -30,8 +30,11 @@ public sealed record OwnershipLabProfile(double Interval, int MaxLoss, double? S
     /// <summary>The lab's usual setting: interval 0.02 s, maxloss 5, the default stop budget, ocf:heartbeat:IPaddr2.</summary>
     public static readonly OwnershipLabProfile Default = new(0.02, 5, null, "ocf:heartbeat:IPaddr2");
 
-    /// <summary>The robust profile of docs/ownership.md as the demo runs it (stop budget 0.05 s for two resources).</summary>
+    /// <summary>The robust profile's links with the bundled vip agent and a stop budget of 0.05 s for two resources (the demo's until 2026-12-03).</summary>
     public static readonly OwnershipLabProfile Robust = new(0.005, 8, 0.05, "ocf:splitguard:vip");
+
+    /// <summary>The robust profile of docs/ownership.md as documented: builtin:vip and a stop budget of 0.01 s (the echo service's graceful stop may be cut short by the hard kill).</summary>
+    public static readonly OwnershipLabProfile RobustBuiltin = new(0.005, 8, 0.01, "builtin:vip");
 }
 
 /// <summary>

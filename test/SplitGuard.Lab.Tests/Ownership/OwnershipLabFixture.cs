@@ -44,3 +44,26 @@ public sealed class RobustOwnershipLabFixture : IAsyncLifetime
         }
     }
 }
+
+/// <summary>
+/// xunit class fixture: an <see cref="OwnershipLab"/> on the robust profile exactly as docs/ownership.md gives it
+/// (interval 0.005 s, maxloss 8, builtin:vip, stop budget 0.01 s): the hard deadline 7.5 ms after the self-fence point,
+/// the guard's kill from its waiting kill program; shown safe by CI and not only by the benchmark.
+/// </summary>
+public sealed class RobustBuiltinOwnershipLabFixture : IAsyncLifetime
+{
+    private OwnershipLab? _lab;
+
+    /// <summary>The lab; throws if it could not start.</summary>
+    public OwnershipLab Lab => _lab ?? throw new InvalidOperationException("robust-profile (builtin:vip) ownership lab not started");
+
+    public async Task InitializeAsync() => _lab = await OwnershipLab.StartAsync(null, OwnershipLabProfile.RobustBuiltin).ConfigureAwait(false);
+
+    public async Task DisposeAsync()
+    {
+        if (_lab is not null)
+        {
+            await _lab.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}
