@@ -75,13 +75,13 @@ cat >"$work/cluster.json" <<JSON
       { "ID": 2, "type": "icmp", "interval": 0.005, "maxloss": 8, "ICMPIP": "$IP_w",
         "Nodes": [ { "NodeID": 1, "IP": "$IP_n1" }, { "NodeID": 2, "IP": "$IP_n2" } ] } ] } ],
   "System": { "udp_port": 5405 },
-  "Ownership": { "stop_budget": 0.05 },
+  "Ownership": { "stop_budget": 0.01 },
   "Logging": { "level": "INFO", "logfile": "$work/{node}.log" },
   "api": { "socket": "$work/{node}-api.sock" },
   "Auth": { "key_file": "$work/authkey" },
   "Daemon": { "pid_file": "$work/{node}.pid", "control_socket": "$work/{node}-control.sock" },
   "Resources": [
-    { "name": "vip", "agent": "ocf:splitguard:vip", "group": "service",
+    { "name": "vip", "agent": "builtin:vip", "group": "service",
       "params": { "ip": "$vip", "cidr_netmask": "24" }, "monitor_interval": 2 },
     { "name": "echo", "agent": "script:$root/lab/demo/echo-service", "group": "service",
       "params": { "ip": "$vip", "port": "$port", "state_dir": "$work" }, "monitor_interval": 2 }
@@ -94,7 +94,7 @@ status_of() { ip netns exec "$prefix-$1" dotnet "$sg_dll" status --config "$work
 
 step "lab $prefix: nodes n1 ($IP_n1) and n2 ($IP_n2), witness w ($IP_w, only its kernel answers ICMP), client n3 ($IP_n3)"
 sg config check "$work/cluster.json" | head -4
-step "starting SplitGuard on n1 and n2; the service (virtual IP $vip via ocf:splitguard:vip + a UDP echo on port $port) starts on one of them; the robust profile of docs/ownership.md, its stop budget raised to 0.05 s for two resources"
+step "starting SplitGuard on n1 and n2; the service (virtual IP $vip managed inside the daemon (builtin:vip) + a UDP echo on port $port) starts on one of them; the robust profile of docs/ownership.md (interval 0.005 s, maxloss 8, stop budget 0.01 s)"
 for n in n1 n2; do
   ip netns exec "$prefix-$n" dotnet "$sg_dll" daemon --config "$work/cluster.json" --node "$n" --foreground >"$work/$n.out" 2>&1 &
   pids+=($!)

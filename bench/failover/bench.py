@@ -317,8 +317,8 @@ def make_systems(names, fast_interval):
     # SplitGuard settings: label, interval, maxloss, stop budget (None: the built-in default), agent
     vip, ipaddr2, builtin = "ocf:splitguard:vip", "ocf:heartbeat:IPaddr2", "builtin:vip"
     sg = {"sg-default": ("default", 0.05, 5, None, ipaddr2),     # packaging/examples/two-node.json
-          "sg-robust": ("robust", 0.005, 8, 0.03, vip),          # the profiles of docs/ownership.md
-          "sg-fast": ("fast", fast_interval, 4, 0.02, vip)}
+          "sg-robust": ("robust", 0.005, 8, 0.01, builtin),      # the profiles of docs/ownership.md
+          "sg-fast": ("fast", fast_interval, 4, 0.01, builtin)}
     out = []
     for s in names:
         # a suffix -vip, -ipaddr2 or -builtin picks the agent of the virtual IP

@@ -12,8 +12,8 @@
 #     --idle-seconds S    idle-cost window (default 60; 0: none)
 #     --systems LIST      from sg-default, sg-robust, sg-fast, ka-1, ka-0.1, ka-0.05, ka-0.01, pcmk-default, pcmk-300
 #                         (default all). sg-default: interval 0.05 maxloss 5, IPaddr2 (packaging/examples/two-node.json);
-#                         sg-robust and sg-fast: the profiles of docs/ownership.md with ocf:splitguard:vip (interval
-#                         0.005 maxloss 8 stop_budget 0.03; interval --fast-interval maxloss 4 stop_budget 0.02).
+#                         sg-robust and sg-fast: the profiles of docs/ownership.md with builtin:vip (interval
+#                         0.005 maxloss 8 stop_budget 0.01; interval --fast-interval maxloss 4 stop_budget 0.01).
 #                         A suffix -vip, -ipaddr2 or -builtin (builtin:vip) picks the VIP agent (sg-robust-ipaddr2);
 #                         sg-i<interval>-m<maxloss>-b<stop budget> (sg-i0.01-m6-b0.05) measures any setting
 #     --cases LIST        from crash, daemon, linkcut (default all)
