@@ -374,3 +374,27 @@ class SplitGuardCluster:
                 p.wait(5)
             except subprocess.TimeoutExpired:
                 pass
+        self.remove_cgroups()
+
+    def remove_cgroups(self):
+        """The resource cgroups of this cluster's daemons (splitguard/<node>@<sha256 of the pid file>/<resource>, as
+        SplitGuardDaemon.CgroupInstance names them): a killed daemon never removes them. Only empty ones go (rmdir
+        refuses the others)."""
+        import hashlib
+        tops = []
+        for n in self.nodes:
+            pid_file = os.path.abspath(f"{self.work}/{n}.pid")
+            instance = n + "@" + hashlib.sha256(pid_file.encode()).hexdigest()[:8]
+            tops += [Path(h) / "splitguard" / instance for h in ("/sys/fs/cgroup/freezer", "/sys/fs/cgroup/pids", "/sys/fs/cgroup/unified")]
+        # A guard whose daemon was just killed may still be running a stop inside a resource cgroup: try for 3 s.
+        for _ in range(30):
+            tops = [t for t in tops if t.is_dir()]
+            if not tops:
+                return
+            for top in tops:
+                for child in [c for c in top.iterdir() if c.is_dir()] + [top]:
+                    try:
+                        os.rmdir(child)
+                    except OSError:
+                        pass
+            time.sleep(0.1)
