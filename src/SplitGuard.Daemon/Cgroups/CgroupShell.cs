@@ -12,6 +12,9 @@ public static class CgroupShell
         """
         cg_empty_v1() { [[ -z $(cat "$1/cgroup.procs" "$2/cgroup.procs" 2>/dev/null) ]]; }
         cg_empty_v2() { [[ ! -e $1/cgroup.events ]] || grep -qx 'populated 0' "$1/cgroup.events"; }
+        # cg_term DIR...: SIGTERM to every process in the cgroup (what a stop that said "stopped" left there, as the
+        # daemon's own stop does, and systemd after ExecStop); always succeeds.
+        cg_term() { local f p; for f; do [[ -r $f/cgroup.procs ]] || continue; while read -r p; do kill -TERM "$p" 2>/dev/null; done <"$f/cgroup.procs"; done; return 0; }
         # cg_wait SECONDS CHECK...: polls CHECK every 5 ms until it succeeds or the time is up.
         cg_wait() { local n=$1 i; shift; for ((i = 0; i < n * 200; i++)); do "$@" && return 0; sleep 0.005; done; "$@"; }
 
@@ -121,8 +124,14 @@ public static class CgroupShell
     public static string Empty(ICgroupBackend backend, string cgroup)
     {
         ArgumentNullException.ThrowIfNull(backend);
-        return (backend is CgroupV1Backend ? "cg_empty_v1" : "cg_empty_v2")
-            + string.Concat(backend.JoinFiles(cgroup).Select(f => " " + Quote(Path.GetDirectoryName(f)!)));
+        return (backend is CgroupV1Backend ? "cg_empty_v1" : "cg_empty_v2") + Dirs(backend, cgroup);
+    }
+
+    /// <summary>The cgroup's directories (one per v1 hierarchy, one in v2), quoted for bash, each after a space: the arguments of cg_term.</summary>
+    public static string Dirs(ICgroupBackend backend, string cgroup)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        return string.Concat(backend.JoinFiles(cgroup).Select(f => " " + Quote(Path.GetDirectoryName(f)!)));
     }
 
     /// <summary>Single-quotes <paramref name="value"/> for bash.</summary>

@@ -119,4 +119,7 @@ public sealed class ResourceCgroups
 
     /// <summary>The shell check that succeeds when the cgroup of <paramref name="resource"/> is empty (for the guard script).</summary>
     public string? ShellEmpty(string resource) => Enabled ? CgroupShell.Empty(_backend!, PathOf(resource)) : null;
+
+    /// <summary>The arguments of the guard's cg_term for <paramref name="resource"/> (its directories, quoted), or null without cgroups.</summary>
+    public string? ShellDirs(string resource) => Enabled ? CgroupShell.Dirs(_backend!, PathOf(resource)) : null;
 }

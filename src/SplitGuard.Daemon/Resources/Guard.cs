@@ -137,7 +137,8 @@ public sealed class Guard : IDisposable
         }
 
         // Graceful: each stop in reverse order, inside the resource's cgroup (the subshell joins it, then execs the stop),
-        // killed after its timeout; with cgroups "stopped" also needs the cgroup empty. A clean stop leaves $0.ok.N.
+        // killed after its timeout; with cgroups "stopped" also needs the cgroup empty: what the stop left there gets
+        // SIGTERM at once, as the daemon's own stop does, then the wait. A clean stop leaves $0.ok.N.
         text.Append("stop_all() {\n");
         for (int i = resources.Count - 1; i >= 0; i--)
         {
@@ -170,7 +171,7 @@ public sealed class Guard : IDisposable
             text.Append(" ) </dev/null >/dev/null 2>&1");
             if (cg?.ShellEmpty(resource.Name) is { } empty)
             {
-                text.Append(" && cg_wait ").Append(seconds).Append(' ').Append(empty);
+                text.Append(" && cg_term").Append(cg.ShellDirs(resource.Name)).Append(" && cg_wait ").Append(seconds).Append(' ').Append(empty);
             }
 
             text.Append("; then mark ").Append(Quote(resource.Name)).Append(" stop_ok; : >\"$0.ok.").Append(i.ToString(CultureInfo.InvariantCulture))

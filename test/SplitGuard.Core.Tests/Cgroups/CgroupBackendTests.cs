@@ -238,7 +238,7 @@ public sealed class CgroupBackendTests
             File.WriteAllText(basePath + ".ok.2", string.Empty); // resource 2 stopped cleanly
 
             var run = new System.Diagnostics.ProcessStartInfo("perl") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var arg in new[] { "-e", CgroupShell.KillProgram, basePath, $"0:v1:{freezer}:{pids}", $"1:v2:{v2}", $"2:v2:{skipped}", "3:none", "@1:192.0.2.99:" })
+            foreach (var arg in new[] { "-e", CgroupShell.KillProgram, basePath, $"0:v1:{freezer}:{pids}", $"1:v2:{v2}", $"2:v2:{skipped}", "3:none", "@1:127.77.77.99:" })
             {
                 run.ArgumentList.Add(arg);
             }
@@ -251,7 +251,7 @@ public sealed class CgroupBackendTests
             perl.WaitForExit();
 
             Assert.True(perl.ExitCode == 0, stderr);
-            // "K" once killed (192.0.2.99 is on no interface: the netlink dump finds nothing to delete), then v1 and v2
+            // "K" once killed (127.77.77.99 is on no interface: the netlink dump finds nothing to delete), then v1 and v2
             // empty; no cgroups: not confirmed.
             Assert.Equal("K\n0 0\n1 0\n3 1\n", stdout);
             Assert.Equal("FROZEN\n", File.ReadAllText(Path.Combine(freezer, "freezer.state"))); // no process: no freezer needed

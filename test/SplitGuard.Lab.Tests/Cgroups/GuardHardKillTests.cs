@@ -88,6 +88,49 @@ public sealed class GuardHardKillTests(ITestOutputHelper output) : IDisposable
         output.WriteLine(await shell.StandardError.ReadToEndAsync());
     }
 
+    [Fact]
+    public async Task The_guards_graceful_stop_sends_SIGTERM_to_what_a_stop_that_says_stopped_left_and_the_stop_is_clean()
+    {
+        // The leaver's stop says "stopped" at once but leaves its helper (which ends on SIGTERM) in the cgroup. The hard
+        // deadline is 10 s away and the stop timeout 10 s: without the SIGTERM the guard would wait for an empty cgroup
+        // until one of them and end in stop_failed or stop_killed.
+        var svc = _lab.Leaver("leaver", TimeSpan.FromSeconds(10));
+        using var manager = _lab.Manager(svc);
+        await Polling.WaitUntilAsync(() =>
+        {
+            manager.Apply(true);
+            return manager.State == "started";
+        }, TimeSpan.FromSeconds(20), "leaver started");
+        await Polling.WaitUntilAsync(() => _lab.LiveProcesses().Count > 0, TimeSpan.FromSeconds(5), "the leaver's helper running");
+        var helpers = _lab.Cgroups.Pids("leaver");
+        Assert.NotEmpty(helpers);
+
+        var script = Path.Combine(_lab.Work, "guard.sh");
+        using var guard = new Guard(script, _lab.Node, [svc], _lab.Runner, TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(50), _lab.OwnershipLog, NullLogger.Instance);
+        var fakePid = Path.Combine(_lab.Work, "daemon.pid");
+        using var shell = Process.Start(new ProcessStartInfo("/bin/bash")
+        {
+            ArgumentList = { "-c", $"{{ echo $BASHPID >'{fakePid}'; while :; do echo 'active 0.1 10'; sleep 0.05 >/dev/null; done; }} | bash '{script}'" },
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        })!;
+        var fake = await AgentLab.ReadPidAsync(fakePid);
+        _pids.Add(fake);
+        await Task.Delay(50); // let the guard read the beat line
+
+        var sent = Stopwatch.GetTimestamp();
+        Assert.True(NativeSignals.Send(fake, NativeSignals.SigKill));
+        await Polling.WaitUntilAsync(() => _lab.Ownership("leaver").Count >= 4, TimeSpan.FromSeconds(15), "the guard's verdict on the leaver's stop");
+        var took = Stopwatch.GetElapsedTime(sent);
+        output.WriteLine($"the guard's stop of the leaver ended {took.TotalMilliseconds:0} ms after the daemon was killed");
+
+        Assert.Equal(["start_invoke", "start_ok", "stop_invoke", "stop_ok"], _lab.Ownership("leaver"));
+        Assert.DoesNotContain(helpers, ProcessSessions.IsLive);
+        Assert.True(_lab.Cgroups.IsEmpty("leaver"));
+        Assert.True(took < TimeSpan.FromSeconds(5), $"the stop took {took.TotalMilliseconds:0} ms: the helper was waited for, not signalled");
+        Assert.True(shell.WaitForExit(5000), "the guard exits after acting");
+    }
+
     public void Dispose()
     {
         foreach (var pid in _pids)
