@@ -22,6 +22,7 @@ public sealed class StatusSnapshot
         Incarnation = daemon["incarnation"]!.GetValue<ulong>();
         Started = daemon["started"] is JsonValue started ? DateTimeOffset.Parse(started.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind) : null;
         SlowTicks = daemon["slow_ticks"]?.GetValue<long>() ?? 0;
+        NodeStatus = daemon["status"]?.GetValue<string>() ?? string.Empty;
         var cluster = Arr(root, "clusters").Single()!.AsObject();
         var peer = Arr(cluster, "peers").Single()!.AsObject();
         PeerId = Int(peer, "id");
@@ -52,6 +53,9 @@ public sealed class StatusSnapshot
 
     /// <summary><c>daemon.slow_ticks</c> (0 if absent).</summary>
     public long SlowTicks { get; }
+
+    /// <summary><c>daemon.status</c>: the node status it puts in its frames (ONLINE, STANDBY, OFFLINE, PROGRESS).</summary>
+    public string NodeStatus { get; }
 
     public int PeerId { get; }
 

@@ -85,7 +85,20 @@ public sealed class EnforcedStopTests(ITestOutputHelper output)
             // won it back) on the old owner in new processes, every process of before the fault gone.
             bool Back() => watch.Alive(survivor).Count > 0
                 || (watch.Alive(owner).Any(p => !beforeFault.Contains(p.Pid)) && watch.Alive(owner).All(p => !beforeFault.Contains(p.Pid)));
-            await Polling.WaitUntilAsync(Back, ServiceBackWait, $"the echo service born again after the fault (on {survivor}, or in new processes on {owner})");
+            try
+            {
+                await Polling.WaitUntilAsync(Back, ServiceBackWait, $"the echo service born again after the fault (on {survivor}, or in new processes on {owner})");
+            }
+            catch (TimeoutException)
+            {
+                output.WriteLine($"{behavior}, {fault} of {owner} (owner): the service did not come back; echo processes from the fault:");
+                output.WriteLine(watch.Describe(origin));
+                output.WriteLine("ownership log:" + Environment.NewLine + lab.OwnershipLog().Describe(faultNs - UnixNs.FromMs(500)));
+                output.WriteLine($"{survivor} log:{Environment.NewLine}{lab.DaemonDecisions(survivor, faultNs - UnixNs.FromMs(500))}");
+                output.WriteLine($"{owner} log:{Environment.NewLine}{lab.DaemonDecisions(owner, faultNs - UnixNs.FromMs(500))}");
+                throw;
+            }
+
             output.WriteLine($"the service was born again {Stopwatch.GetElapsedTime(origin).TotalMilliseconds:0} ms after the fault, on {(watch.Alive(survivor).Count > 0 ? survivor : owner)}");
             await Task.Delay(takeover * 3);
         }
