@@ -85,7 +85,10 @@ public sealed class Guard : IDisposable
     {
         var start = new ProcessStartInfo("/bin/bash") { UseShellExecute = false, RedirectStandardInput = true };
         start.ArgumentList.Add(_scriptPath);
-        start.Environment["SPLITGUARD_GUARD_RR"] = Hosting.Realtime.Priority.ToString(CultureInfo.InvariantCulture);
+        // One below the daemons' own threads: the guard preempts ordinary load, but its start-up (bash parsing the script,
+        // perl compiling the kill program) never takes CPU from a daemon's event loop.
+        var priority = Hosting.Realtime.Priority > 1 ? Hosting.Realtime.Priority - 1 : Hosting.Realtime.Priority;
+        start.Environment["SPLITGUARD_GUARD_RR"] = priority.ToString(CultureInfo.InvariantCulture);
         var process = Process.Start(start) ?? throw new IOException("cannot start the guard process");
         ResourceLog.GuardStarted(_log, process.Id, _scriptPath);
         return process;
@@ -124,8 +127,8 @@ public sealed class Guard : IDisposable
         var cg = cgroups is { Enabled: true } ? cgroups : null;
         var text = new StringBuilder();
         text.Append("#!/bin/bash\n# SplitGuard guard for node ").Append(node).Append(": written by the daemon, removed on clean exit.\n");
-        // The guard acts when the daemon is stalled, and load is a cause of stalls: it runs at the daemon's SCHED_RR
-        // priority (as sbd runs realtime), so that the load does not delay it too. Its graceful stops go back to the
+        // The guard acts when the daemon is stalled, and load is a cause of stalls: it runs under SCHED_RR one below the
+        // daemon's priority (as sbd runs realtime), so that the load does not delay it too. Its graceful stops go back to the
         // normal policy below; only the waiting and the kill stay realtime.
         text.Append("[[ ${SPLITGUARD_GUARD_RR:-0} -gt 0 ]] && chrt --rr -p \"$SPLITGUARD_GUARD_RR\" $$ >/dev/null 2>&1\n");
         text.Append("log=").Append(Quote(ownershipLog ?? string.Empty)).Append('\n');
