@@ -33,6 +33,12 @@ public static class ConfigDefaults
     /// <summary>SCHED_RR priority of the heartbeat threads (Daemon.realtime_priority); 0: normal scheduling.</summary>
     public const int RealtimePriority = 50;
 
+    /// <summary>
+    /// How long the heartbeat threads run under normal scheduling after the daemon starts, before SCHED_RR: the start-up's
+    /// CPU (JIT, 60 to 160 ms measured) must not be taken from the node's services (Hosting.Realtime in the daemon).
+    /// </summary>
+    public static readonly TimeSpan RealtimeWarmup = TimeSpan.FromSeconds(1);
+
     /// <summary>The placeholder in paths that the daemon replaces with the local member's Hostname.</summary>
     public const string NodePlaceholder = "{node}";
 

@@ -24,8 +24,8 @@ internal static partial class Log
     [LoggerMessage(1004, LogLevel.Critical, "event loop failed; stopping the daemon")]
     public static partial void LoopFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(1005, LogLevel.Information, "heartbeat threads run under SCHED_RR at priority {Priority} (Daemon.realtime_priority)")]
-    public static partial void Realtime(ILogger logger, int priority);
+    [LoggerMessage(1005, LogLevel.Information, "heartbeat threads run under SCHED_RR at priority {Priority} (Daemon.realtime_priority), entered after the {Warmup} s start-up warm-up")]
+    public static partial void Realtime(ILogger logger, int priority, double warmup);
 
     [LoggerMessage(1006, LogLevel.Warning, "heartbeat threads keep normal scheduling: {Reason}; a CPU hog may delay heartbeats (run as root or grant CAP_SYS_NICE, or set Daemon.realtime_priority to 0 to silence this)")]
     public static partial void NoRealtime(ILogger logger, string reason);

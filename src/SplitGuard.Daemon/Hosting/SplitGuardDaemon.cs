@@ -173,16 +173,9 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
             _events = new EventStreamServer(eventsPath, _settings.Config.Api.Group, this, _log);
         }
 
-        // The event loop (this thread) and the receive threads carry the heartbeats: real-time scheduling for them.
-        Realtime.Configure(_settings.Config.Daemon.RealtimePriority);
-        if (Realtime.EnterCurrentThread() is { } noRealtime)
-        {
-            Log.NoRealtime(_log, noRealtime);
-        }
-        else if (Realtime.Priority > 0)
-        {
-            Log.Realtime(_log, Realtime.Priority);
-        }
+        // The event loop (this thread) and the receive threads carry the heartbeats: real-time scheduling for them, once
+        // the start-up's CPU (JIT) is behind them (Realtime: under SCHED_RR it starved the node's services).
+        Realtime.Configure(_settings.Config.Daemon.RealtimePriority, ConfigDefaults.RealtimeWarmup);
 
         _udp.Start();
         _icmp?.Start();
@@ -226,6 +219,18 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
                     if (_controller is null)
                     {
                         break;
+                    }
+                }
+
+                if (Realtime.Priority > 0 && Realtime.EnterWhenWarm(out var noRealtime))
+                {
+                    if (noRealtime is not null)
+                    {
+                        Log.NoRealtime(_log, noRealtime);
+                    }
+                    else
+                    {
+                        Log.Realtime(_log, Realtime.Priority, Realtime.Warmup.TotalSeconds);
                     }
                 }
 

@@ -105,7 +105,6 @@ public sealed class IcmpTransport : IDisposable
 
     private void ReceiveLoop()
     {
-        Hosting.Realtime.EnterCurrentThread();
         var buffer = new byte[4096];
         var from = new SocketAddress(AddressFamily.InterNetwork);
         var addresses = new AddressCache();
@@ -114,6 +113,7 @@ public sealed class IcmpTransport : IDisposable
             try
             {
                 int n = _socket.ReceiveFrom(buffer, SocketFlags.None, from);
+                Hosting.Realtime.EnterWhenWarm(out _); // after the start-up warm-up (the event loop logs the outcome)
                 var packet = buffer.AsSpan(0, n);
                 if (n < IpHeaderSize + IcmpHeaderSize || (packet[0] >> 4) != 4)
                 {

@@ -67,7 +67,6 @@ public sealed class UdpTransport : IDisposable
 
     private void ReceiveLoop(Socket socket)
     {
-        Hosting.Realtime.EnterCurrentThread();
         var buffer = new byte[2048];
         var from = new SocketAddress(AddressFamily.InterNetwork);
         var addresses = new AddressCache();
@@ -76,6 +75,7 @@ public sealed class UdpTransport : IDisposable
             try
             {
                 int n = socket.ReceiveFrom(buffer, SocketFlags.None, from);
+                Hosting.Realtime.EnterWhenWarm(out _); // after the start-up warm-up (the event loop logs the outcome)
                 _deliver(new Inbound(Core.Links.Transport.Udp, addresses.Get(from.Buffer.Span[4..8]), buffer.AsSpan(0, n).ToArray()));
             }
             catch (SocketException e) when (!_stopping)

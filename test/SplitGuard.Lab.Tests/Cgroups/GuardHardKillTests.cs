@@ -43,6 +43,8 @@ public sealed class GuardHardKillTests(ITestOutputHelper output) : IDisposable
         }, TimeSpan.FromSeconds(20), "vip and svc started");
         var daemon = await AgentLab.ReadPidAsync(svc.Params["pidfile"]);
         Assert.True(CgroupLab.HasAddress(ip));
+        // The daemon forks its children after it wrote its pid, which is when the agent's start returns.
+        await Polling.WaitUntilAsync(() => _lab.Cgroups.Pids("svc").Count >= 3, TimeSpan.FromSeconds(5), "the daemon's 2 children forked");
 
         var script = Path.Combine(_lab.Work, "guard.sh");
         File.Delete(svc.Params["pidfile"] + ".stop");
@@ -64,7 +66,9 @@ public sealed class GuardHardKillTests(ITestOutputHelper output) : IDisposable
         var sentNs = UnixNs.Now();
         Assert.True(NativeSignals.Send(fake, signal));
         await Polling.WaitUntilAsync(() => File.Exists(svc.Params["pidfile"] + ".stop"), TimeSpan.FromSeconds(5), "the guard's graceful stop of svc began (and hangs)");
-        // What the kernel says is in the cgroup now; whether those live is then judged from /proc.
+        // What the kernel says is in the cgroup now; whether those live is then judged from /proc. The stop agent writes
+        // its pid before it starts its sleep: wait for that (well inside the hard deadline) instead of counting at once.
+        await Polling.WaitUntilAsync(() => _lab.Cgroups.Pids("svc").Count >= 5, TimeSpan.FromSeconds(Hard - Graceful) / 2, "the hanging stop's sleep started");
         var before = _lab.Cgroups.Pids("svc");
         Assert.True(before.Count >= 5, $"the daemon, its 2 children, the hanging stop and its sleep run: {string.Join(' ', before)}");
         Assert.Contains(daemon, before);

@@ -46,7 +46,10 @@ public sealed class HardKillTests : IDisposable
         var daemon = await AgentLab.ReadPidAsync(svc.Params["pidfile"]);
         Assert.True(CgroupLab.HasAddress(Ip), $"{Ip} is up");
         Assert.Contains(daemon, _lab.Cgroups.Pids("svc"));
-        Assert.True(_lab.Cgroups.Pids("svc").Count >= 5, $"the daemon and its 3 children are in the cgroup: {string.Join(' ', _lab.Cgroups.Pids("svc"))}");
+        // The agent's start returns once the daemon wrote its pid; the daemon forks its children after that (and its
+        // loop's short sleep comes and goes), so wait for the daemon and its 3 children rather than count at once.
+        await Polling.WaitUntilAsync(() => _lab.Cgroups.Pids("svc").Count >= 4, Ample, "the daemon's 3 children forked");
+        Assert.True(_lab.Cgroups.Pids("svc").Count >= 4, $"the daemon and its 3 children are in the cgroup: {string.Join(' ', _lab.Cgroups.Pids("svc"))}");
         Assert.NotEqual(Environment.ProcessId, ParentOf(daemon)); // detached: not our child, not in the agent's session
 
         // Stop: svc (last member) stops first, and its stop hangs.

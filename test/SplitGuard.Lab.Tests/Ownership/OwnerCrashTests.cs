@@ -112,8 +112,10 @@ public sealed class OwnerCrashTests : IClassFixture<OwnershipLabFixture>
             var rejoinGap = rejoined.MaxGapMs(rejoinFrom);
             if (disturbed.Count > 0 || rejoinGap > RejoinGapLimitMs)
             {
-                failures.Add($"crash {rep}: when {owner} rejoined, the owner {survivor} stopped and restarted its resources " +
-                    $"(client gap {rejoinGap:0} ms):{Environment.NewLine}{string.Join(Environment.NewLine, disturbed.Select(e => "  " + e))}" +
+                var what = disturbed.Count > 0 ? $"the owner {survivor} stopped and restarted its resources" : "the client saw an outage";
+                failures.Add($"crash {rep}: when {owner} rejoined, {what} (longest client gap {rejoinGap:0} ms, limit {RejoinGapLimitMs:0}):" +
+                    $"{Environment.NewLine}{string.Join(Environment.NewLine, disturbed.Select(e => "  " + e))}" +
+                    $"{Environment.NewLine}client trace (probe.py: its own stalls, late answers):{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", ProbeLog.Trace(_lab.ProbePath, rejoinFrom))}" +
                     $"{Environment.NewLine}{survivor} decisions:{Environment.NewLine}{_lab.DaemonDecisions(survivor, rejoinFrom)}");
             }
 

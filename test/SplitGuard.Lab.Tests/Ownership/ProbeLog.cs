@@ -34,6 +34,32 @@ public sealed class ProbeLog
         return new ProbeLog(answers);
     }
 
+    /// <summary>
+    /// probe.py's side record (PATH.trace) from <paramref name="fromNs"/> on: "stall MS" when the client itself did not
+    /// run for over 20 ms (CPU starvation of the client, not the service's outage), "late SEQ MS" for an answer that
+    /// came over 20 ms after its question; each line as "HH:mm:ss.ffffff what".
+    /// </summary>
+    public static IReadOnlyList<string> Trace(string path, long fromNs)
+    {
+        var lines = new List<string>();
+        var trace = path + ".trace";
+        if (File.Exists(trace))
+        {
+            using var stream = new FileStream(trace, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var reader = new StreamReader(stream);
+            while (reader.ReadLine() is { } line)
+            {
+                var space = line.IndexOf(' ', StringComparison.Ordinal);
+                if (space > 0 && long.TryParse(line.AsSpan(0, space), NumberStyles.None, CultureInfo.InvariantCulture, out var ns) && ns >= fromNs)
+                {
+                    lines.Add($"{DateTimeOffset.FromUnixTimeMilliseconds(ns / 1_000_000).AddTicks(ns / 100 % 10_000):HH:mm:ss.ffffff} {line[(space + 1)..]}");
+                }
+            }
+        }
+
+        return lines;
+    }
+
     /// <summary>Answers received at or after <paramref name="fromNs"/> and before <paramref name="toNs"/>.</summary>
     public IReadOnlyList<ProbeAnswer> Between(long fromNs, long toNs = long.MaxValue) =>
         Answers.Where(a => a.Ns >= fromNs && a.Ns < toNs).ToList();
