@@ -30,4 +30,21 @@ public sealed record DaemonSettings(
 
     /// <summary>Where to append the shared ownership log (FAULTS.md 2.16), from <c>$SPLITGUARD_OWNERSHIP_LOG</c>; null: none.</summary>
     public string? OwnershipLog { get; init; }
+
+    /// <summary>The config file's text as the daemon started with it: what a reload compares the file with.</summary>
+    public string? ConfigText { get; init; }
+
+    /// <summary>
+    /// Re-reads and checks the config file through the same path as the start (reload); null: reload not available.
+    /// </summary>
+    public Func<ReloadSource>? ReadConfig { get; init; }
+
+    /// <summary>The log's minimum level, changed by a reload of <c>Logging.level</c>; null: fixed.</summary>
+    public Serilog.Core.LoggingLevelSwitch? LogLevel { get; init; }
 }
+
+/// <summary>
+/// What re-reading the config file gave (reload): its text, the resources and the log level it sets, or every error it
+/// has (then nothing else counts).
+/// </summary>
+public sealed record ReloadSource(string Text, IReadOnlyList<Core.Resources.ResourceConfig> Resources, string LogLevel, IReadOnlyList<string> Errors);

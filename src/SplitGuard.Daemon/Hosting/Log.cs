@@ -36,8 +36,14 @@ internal static partial class Log
     [LoggerMessage(1008, LogLevel.Warning, "incarnation: {Warning}")]
     public static partial void IncarnationWarning(ILogger logger, string warning);
 
-    [LoggerMessage(1009, LogLevel.Warning, "SIGHUP: reload is not built yet; the daemon keeps running with the configuration it started with (restart it to apply changes)")]
-    public static partial void ReloadNotBuilt(ILogger logger);
+    [LoggerMessage(1010, LogLevel.Information, "reload ({Trigger}) in {Ms} ms: applied {Applied}")]
+    public static partial void Reloaded(ILogger logger, string trigger, double ms, string applied);
+
+    [LoggerMessage(1011, LogLevel.Error, "reload ({Trigger}) refused, nothing changed: {Count} error(s) in {Path}: {Errors}")]
+    public static partial void ReloadRefused(ILogger logger, string trigger, int count, string path, string errors);
+
+    [LoggerMessage(1012, LogLevel.Warning, "reload ({Trigger}): {Count} change(s) take effect only when the daemon restarts, running on without them: {Paths}")]
+    public static partial void ReloadNeedsRestart(ILogger logger, string trigger, int count, string paths);
 
     [LoggerMessage(1419, LogLevel.Warning, "lease term stored again in {Path}; this node may own resources again")]
     public static partial void TermStoredAgain(ILogger logger, string path);

@@ -20,9 +20,23 @@ public static class Logging
         _ => LogEventLevel.Information,
     };
 
-    public static ILoggerFactory Create(LoggingConfig config, string logFile, bool foreground)
+    /// <summary>
+    /// The daemon's loggers; with <paramref name="level"/> the minimum level follows that switch (reload sets it), starting
+    /// at <c>Logging.level</c>.
+    /// </summary>
+    public static ILoggerFactory Create(LoggingConfig config, string logFile, bool foreground, Serilog.Core.LoggingLevelSwitch? level = null)
     {
-        var configuration = new LoggerConfiguration().MinimumLevel.Is(LevelOf(config.Level));
+        var configuration = new LoggerConfiguration();
+        if (level is not null)
+        {
+            level.MinimumLevel = LevelOf(config.Level);
+            configuration = configuration.MinimumLevel.ControlledBy(level);
+        }
+        else
+        {
+            configuration = configuration.MinimumLevel.Is(LevelOf(config.Level));
+        }
+
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(logFile))!);

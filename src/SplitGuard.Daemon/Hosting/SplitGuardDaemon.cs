@@ -25,6 +25,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
     private readonly ILogger _log;
     private readonly ManualResetEventSlim _wake = new(false, 0);
     private readonly object _gate = new();
+    private readonly object _reloadGate = new();
     private readonly HeartbeatEngine _engine;
     private readonly long _clockOrigin = Stopwatch.GetTimestamp();
     private readonly List<Action<LinkEvent>> _subscribers = [];
@@ -339,11 +340,53 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
     [ThreadStatic]
     private static List<LinkEvent>? t_events;
 
+    /// <summary>SIGHUP: reload (<see cref="Reload"/>).</summary>
+    public void Hangup() => Reload("SIGHUP");
+
     /// <summary>
-    /// SIGHUP. Reload is not built yet (issue 13): the daemon says so (1009) and runs on with the configuration it
-    /// started with, where the default action of the signal killed it without stopping its resources.
+    /// Re-reads the config file through the start's own checks and compares it with the text the daemon started with
+    /// (<see cref="ConfigChanges"/>). An invalid file changes nothing (1011). Otherwise the keys a reload can apply are
+    /// applied (the log level; resources' monitor interval, fail limit, start and monitor timeouts) and every other
+    /// difference is named as waiting for a restart (1012). Comparing with the start's text each time makes a repeated
+    /// reload of the same file change nothing more. Runs on the caller's thread (signal or control connection); the event
+    /// loop is not held up, and the resources only briefly under their own lock.
     /// </summary>
-    public void Hangup() => Log.ReloadNotBuilt(_log);
+    public ReloadReport Reload(string trigger)
+    {
+        if (_settings.ReadConfig is not { } read || _settings.ConfigText is not { } startText)
+        {
+            return new ReloadReport([], [], ["reload is not available for this daemon (started without its config file's text)"]);
+        }
+
+        lock (_reloadGate)
+        {
+            var started = Stopwatch.GetTimestamp();
+            var file = read();
+            if (file.Errors.Count > 0)
+            {
+                Log.ReloadRefused(_log, trigger, file.Errors.Count, _settings.ConfigPath, string.Join(" | ", file.Errors));
+                return new ReloadReport([], [], file.Errors);
+            }
+
+            var changes = ConfigChanges.Compare(JsonTreeParser.Parse(startText), JsonTreeParser.Parse(file.Text));
+            if (_settings.LogLevel is { } level)
+            {
+                level.MinimumLevel = Logging.LevelOf(file.LogLevel);
+            }
+
+            _resources?.Reconfigure(file.Resources);
+            var applied = changes.Where(c => c.Runtime).Select(c => c.Path).ToList();
+            var restart = changes.Where(c => !c.Runtime).Select(c => c.Path).ToList();
+            Log.Reloaded(_log, trigger, Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 1),
+                applied.Count == 0 ? "nothing (no run-time setting differs from the start)" : string.Join(", ", applied));
+            if (restart.Count > 0)
+            {
+                Log.ReloadNeedsRestart(_log, trigger, restart.Count, string.Join(", ", restart));
+            }
+
+            return new ReloadReport(applied, restart, []);
+        }
+    }
 
     /// <summary>One pass of the node policy (Core's <see cref="NodeController"/>): gather the facts, carry out its actions. True: leave.</summary>
     private bool Decide(TimeSpan now)
@@ -504,6 +547,8 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
                 return ResourceCommand(request["action"]?.GetValue<string>(), request["name"]?.GetValue<string>());
             case "ping":
                 return new JsonObject { ["ok"] = true, ["pid"] = Environment.ProcessId };
+            case "reload":
+                return Reload("command").ToJson();
             case "standby" or "online" or "offline":
                 return SetAvailability(command, request["for_s"]?.GetValue<double>());
             case "stop":

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using SplitGuard.Core.Config;
 using SplitGuard.Core.Resources;
 using SplitGuard.Daemon.Agents;
 using SplitGuard.Daemon.Cgroups;
@@ -288,6 +289,44 @@ public sealed partial class ResourceManager : IDisposable
             Apply(false);
             Thread.Sleep(10);
         }
+    }
+
+    /// <summary>
+    /// Reload: each resource that is also in <paramref name="file"/> takes that one's run-time settings
+    /// (<see cref="ConfigChanges.WithRuntimeSettings"/>: monitor interval, fail limit, start and monitor timeouts); nothing
+    /// is stopped or started for it, and an action already running finishes under its old timeout. Returns the names of
+    /// the resources whose settings changed.
+    /// </summary>
+    public IReadOnlyList<string> Reconfigure(IReadOnlyList<ResourceConfig> file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var byName = file.ToDictionary(r => r.Name, StringComparer.Ordinal);
+        var changed = new List<string>();
+        lock (_gate)
+        {
+            for (var i = 0; i < _groups.Length; i++)
+            {
+                var members = _groups[i].Members.Select(m =>
+                {
+                    if (!byName.TryGetValue(m.Name, out var newer))
+                    {
+                        return m;
+                    }
+
+                    var config = ConfigChanges.WithRuntimeSettings(m.Config, newer);
+                    if (config == m.Config)
+                    {
+                        return m;
+                    }
+
+                    changed.Add(m.Name);
+                    return m with { Config = config };
+                }).ToList();
+                _groups[i] = _groups[i] with { Members = members };
+            }
+        }
+
+        return changed;
     }
 
     /// <summary>Carries out one step: the new state, then its effects (under the lock).</summary>

@@ -8,6 +8,32 @@ namespace SplitGuard.Commands;
 /// <summary>Finds, reads, validates the config and works out which node this is; every failure is a message and exit code 2.</summary>
 internal sealed record ConfigContext(SplitGuardConfig Config, string Path, IReadOnlyList<ClusterMembership> Memberships, string NodeName, IReadOnlyList<Core.Resources.ResourceConfig> Resources)
 {
+    /// <summary>The file's text as read (a reload compares the file with it).</summary>
+    public string Text { get; init; } = string.Empty;
+
+    /// <summary>
+    /// Reload: reads <paramref name="path"/> again and runs the same checks as <see cref="Load"/> (<see cref="ConfigValidation"/>);
+    /// which node this is was settled at the start and is not asked again (a change there is a change of <c>Cluster</c>,
+    /// which needs a restart).
+    /// </summary>
+    public static Daemon.Hosting.ReloadSource Reread(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new Daemon.Hosting.ReloadSource(string.Empty, [], string.Empty, [$"cannot read config file {path}: {e.Message}"]);
+        }
+
+        var validation = ConfigValidation.Check(text, path);
+        return validation.IsValid
+            ? new Daemon.Hosting.ReloadSource(text, validation.Resources, validation.Core.Config!.Logging.Level, [])
+            : new Daemon.Hosting.ReloadSource(text, [], string.Empty, validation.Errors);
+    }
+
     public static ConfigContext Load(string? explicitPath, string? node, TextWriter error)
     {
         var path = ConfigLoader.FindConfigFile(explicitPath, AppContext.BaseDirectory, File.Exists);
@@ -62,7 +88,7 @@ internal sealed record ConfigContext(SplitGuardConfig Config, string Path, IRead
         var hostname = identity.Hostname!;
         var config = NodeIdentity.ExpandPaths(core, hostname);
         var memberships = identity.Memberships.Select(m => new ClusterMembership(m.Cluster, m.Local.Id)).ToList();
-        return new ConfigContext(config, path, memberships, hostname, resources);
+        return new ConfigContext(config, path, memberships, hostname, resources) { Text = text };
     }
 
     public static HashSet<IPAddress> LocalAddresses()

@@ -50,13 +50,17 @@ internal static class DaemonCommand
         try
         {
             var key = KeyFile.Read(config.Auth.KeyFile);
-            using var loggers = Logging.Create(config.Logging, config.Logging.LogFile, foreground || config.System.Foreground || Environment.GetEnvironmentVariable("SPLITGUARD_DETACHED") is null);
+            var level = new Serilog.Core.LoggingLevelSwitch();
+            using var loggers = Logging.Create(config.Logging, config.Logging.LogFile, foreground || config.System.Foreground || Environment.GetEnvironmentVariable("SPLITGUARD_DETACHED") is null, level);
             using var pid = PidFile.Create(config.Daemon.PidFile);
             var settings = new DaemonSettings(config, context.Path, context.Memberships, context.NodeName, config.Daemon.PidFile, config.Daemon.ControlSocket, config.Api.Socket, key)
             {
                 Resources = context.Resources,
                 EventsSocket = config.Api.EventsSocket,
                 OwnershipLog = Environment.GetEnvironmentVariable("SPLITGUARD_OWNERSHIP_LOG"),
+                ConfigText = context.Text,
+                ReadConfig = () => ConfigContext.Reread(context.Path),
+                LogLevel = level,
             };
             using var stop = new CancellationTokenSource();
             using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });

@@ -37,6 +37,9 @@ internal static class OperatorCommands
 
         yield return resource;
 
+        yield return Simple("reload", "Re-read the config file (as SIGHUP does): apply what can change at run time, name what needs a restart; an invalid file changes nothing",
+            _ => new JsonObject { ["command"] = "reload" });
+
         var leave = new Option<bool>("--leave-running") { Description = "Leave the resources running without the daemon (maintenance): the peers are told to hold off until it is back" };
         var stop = Simple("stop", "Stop this node's resources, then the daemon",
             parse => new JsonObject { ["command"] = "stop", ["leave_running"] = parse.GetValue(leave) });
