@@ -34,6 +34,21 @@ for p in "${projects[@]}"; do
     --logger "console;verbosity=normal" || status=1
 done
 
+# Native tier (issue 14): the Native AOT executable (packaging/native.sh), which needs no .NET where it runs, under a
+# set of lab tests that covers the daemon, the guard, builtin:vip, reload, operator commands, the socket API and booth.
+if (( lab )) && [[ $(id -u) -eq 0 ]]; then
+  echo "== native (packaging/native.sh, then lab tests against out/native/splitguard)"
+  if packaging/native.sh "$root/out/native"; then
+    SPLITGUARD_BINARY="$root/out/native/splitguard" dotnet test test/SplitGuard.Lab.Tests -c Release --no-build -nologo \
+      --filter "FullyQualifiedName~ReloadTests|FullyQualifiedName~OperatorCommandTests|FullyQualifiedName~OwnerCrashTests|FullyQualifiedName~BuiltinVipTests|FullyQualifiedName~Booth.LiveScenarioTests|FullyQualifiedName~Api.SbpApiLabTests|FullyQualifiedName~RealtimeSchedulingTests|FullyQualifiedName~ConfigCheckTests" \
+      --logger "trx;LogFileName=native.trx" --results-directory "$results" \
+      --logger "console;verbosity=normal" || status=1
+  else
+    echo "FAILED packaging/native.sh: the Native AOT build failed"
+    status=1
+  fi
+fi
+
 # Randomized fault run (FAULTS.md F24, bench/faults): one test, 5 minutes, needs root; its report goes to this log.
 faults_p=0 faults_f=0 faults_s=0
 if (( lab )); then
@@ -69,7 +84,8 @@ for path in sorted(glob.glob(sys.argv[1] + "/*.trx")):
         if r.get("outcome") not in ("Passed", "NotExecuted", "Inconclusive"):
             msg = r.find(".//{*}Message")
             first = (msg.text or "").strip().splitlines()[0][:300] if msg is not None and msg.text else ""
-            print(f"FAILED {r.get('testName')} ({r.get('duration')}): {first}")
+            tier = " [native binary]" if path.endswith("/native.trx") else ""
+            print(f"FAILED {r.get('testName')}{tier} ({r.get('duration')}): {first}")
 PY
 (( faults_f )) && echo "FAILED bench/faults/run.sh (its report and seed are above)"
 passed=$((passed + faults_p)); failed=$((failed + faults_f)); skipped=$((skipped + faults_s))

@@ -2,16 +2,27 @@
 # Idle cost of one SplitGuard daemon with 2 peers x 2 links (udp + icmp via the witness), at 20 and
 # 100 frames/s per link, against keepalived's VRRP master at advert_int 0.01 measured in the same run.
 #   bench/idle.sh [SECONDS]        (default 60 s per case; as root)
+#   bench/idle.sh --native [SECONDS]   also the Native AOT binary (packaging/native.sh), beside the dotnet build,
+#                                      with the start-up time and the `status` round trip of each
 # Prints a table with CPU seconds per minute, resident memory, and the ratio to keepalived.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+native=0
+[[ ${1:-} == --native ]] && { native=1; shift; }
 secs=${1:-60}
 [[ $(id -u) -eq 0 ]] || { echo "bench/idle.sh: needs root (namespaces, raw sockets)" >&2; exit 2; }
 lab/setup.sh
 command -v keepalived >/dev/null || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq keepalived >/dev/null; }
 dotnet build src/SplitGuard/SplitGuard.csproj -c Release -nologo -clp:ErrorsOnly >/dev/null
 dll=$root/src/SplitGuard/bin/Release/net10.0/splitguard.dll
+runners=("dotnet $dll")
+labels=("splitguard (dotnet)")
+if (( native )); then
+  packaging/native.sh "$root/out/native" >/dev/null
+  runners+=("$root/out/native/splitguard")
+  labels+=("splitguard (native AOT)")
+fi
 work=$(mktemp -d /tmp/splitguard-bench.XXXXXX)
 prefix="sgb$(printf '%04x' $((RANDOM)))"
 pids=()
@@ -58,20 +69,56 @@ print(f"{(float(c1) - float(c0)) * 60 / float(sys.argv[3]):.3f} {int(r1) / 1024:
 PY
 }
 
+startup() { # runner -> ms from exec until the control socket answers (median of 5 starts of n1 alone)
+  local runner=$1 i
+  for i in 1 2 3 4 5; do
+    python3 - "$prefix-n1" "$work/c.json" "$work/n1-control.sock" $runner <<'PY'
+import subprocess, sys, time, socket, json, os
+ns, cfg, sock, runner = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+t0 = time.monotonic()
+p = subprocess.Popen(["ip", "netns", "exec", ns, *runner, "daemon", "--config", cfg, "--node", "n1", "--foreground"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+while True:
+    try:
+        s = socket.socket(socket.AF_UNIX); s.connect(sock); s.sendall(b'{"command":"ping"}\n')
+        if b'"ok"' in s.recv(4096): break
+    except OSError:
+        time.sleep(0.002)
+print(round((time.monotonic() - t0) * 1000))
+p.terminate(); p.wait()
+PY
+  done | sort -n | sed -n 3p
+}
+
+roundtrip() { # runner -> ms for `status --json --control-socket` (median of 9)
+  local runner=$1 i
+  for i in 1 2 3 4 5 6 7 8 9; do
+    python3 -c 'import subprocess,sys,time; t=time.monotonic(); subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True); print(round((time.monotonic()-t)*1000))' \
+      ip netns exec "$prefix-n1" $runner status --json --control-socket "$work/n1-control.sock"
+  done | sort -n | sed -n 5p
+}
+
 results=()
-for interval in 0.05 0.01; do
-  config "$interval" >"$work/c.json"
-  pids=()
-  for n in n1 n2 n3; do
-    ip netns exec "$prefix-$n" dotnet "$dll" daemon --config "$work/c.json" --node "$n" --foreground >"$work/$n.out" 2>&1 &
-    pids+=($!)
+timings=()
+for r in "${!runners[@]}"; do
+  runner=${runners[$r]}
+  for interval in 0.05 0.01; do
+    config "$interval" >"$work/c.json"
+    pids=()
+    for n in n1 n2 n3; do
+      ip netns exec "$prefix-$n" $runner daemon --config "$work/c.json" --node "$n" --foreground >"$work/$n.out" 2>&1 &
+      pids+=($!)
+    done
+    sleep 2
+    in_service=$(ip netns exec "$prefix-n1" $runner status --json --config "$work/c.json" --node n1 | grep -c '"state": "in_service"' || true)
+    rate=$(python3 -c "print(round(1/$interval))")
+    results+=("${labels[$r]}, 2 peers x 2 links, $rate frames/s per link|$(measure "${pids[0]}")|links+paths in service at start: $in_service/8")
+    if [[ $interval == 0.01 ]]; then
+      timings+=("${labels[$r]}: \`status\` round trip $(roundtrip "$runner") ms (median of 9)")
+    fi
+    for p in "${pids[@]}"; do kill -TERM "$p"; done
+    wait 2>/dev/null || true
   done
-  sleep 2
-  in_service=$(ip netns exec "$prefix-n1" dotnet "$dll" status --json --config "$work/c.json" --node n1 | grep -c '"state": "in_service"' || true)
-  rate=$(python3 -c "print(round(1/$interval))")
-  results+=("splitguard, 2 peers x 2 links, $rate frames/s per link|$(measure "${pids[0]}")|links+paths in service at start: $in_service/8")
-  for p in "${pids[@]}"; do kill -TERM "$p"; done
-  wait 2>/dev/null || true
+  timings+=("${labels[$r]}: start to a control socket that answers $(startup "$runner") ms (median of 5)")
 done
 
 for n in n1 n2; do
@@ -115,4 +162,5 @@ print(f"| {n} | {c:.3f} | {r:.1f} | {ratio(c, kc)} | {ratio(r, kr)} | {note} |")
 PY
 done
 echo
+printf '%s\n' "${timings[@]}"
 echo "measured $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(uname -r), dotnet $(dotnet --version), ${secs} s per case after 10 s warm-up"

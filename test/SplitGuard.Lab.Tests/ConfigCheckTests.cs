@@ -53,7 +53,7 @@ public sealed class ConfigCheckTests : IDisposable
     }
 
     private static Task<ProcessResult> Cli(IEnumerable<string> arguments) =>
-        ProcessRunner.RunAsync(LabPaths.DotnetHost, [LabPaths.SplitGuardDll, .. arguments], TimeSpan.FromSeconds(60));
+        ProcessRunner.RunAsync(LabPaths.SplitGuardCommand[0], [.. LabPaths.SplitGuardCommand.Skip(1), .. arguments], TimeSpan.FromSeconds(60));
 
     /// <summary>The "FILE:LINE:COL: $.path: message" lines (and other lines naming the file with a JSON path).</summary>
     private static List<string> ErrorLines(string stderr, string path) =>

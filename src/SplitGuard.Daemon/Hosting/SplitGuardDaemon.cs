@@ -639,7 +639,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
         var list = new JsonArray();
         foreach (var r in _resources!.Views())
         {
-            list.Add(new JsonObject
+            list.Add((JsonNode)new JsonObject
             {
                 ["name"] = r.Name,
                 ["group"] = r.Group,

@@ -69,13 +69,13 @@ public static class StatusReport
                         };
                     }
 
-                    links.Add(obj);
+                    links.Add((JsonNode)obj);
                 }
 
                 var paths = new JsonArray();
                 foreach (var type in peerLinks.PathTypes)
                 {
-                    paths.Add(new JsonObject
+                    paths.Add((JsonNode)new JsonObject
                     {
                         ["type"] = type == LinkType.Udp ? "udp" : "icmp",
                         ["state"] = peerLinks.PathOf(type) switch
@@ -88,7 +88,7 @@ public static class StatusReport
                     });
                 }
 
-                peers.Add(new JsonObject
+                peers.Add((JsonNode)new JsonObject
                 {
                     ["id"] = member.Id,
                     ["hostname"] = member.Hostname,
@@ -99,7 +99,7 @@ public static class StatusReport
                 });
             }
 
-            clusters.Add(new JsonObject
+            clusters.Add((JsonNode)new JsonObject
             {
                 ["id"] = membership.Cluster.Id,
                 ["local_node"] = membership.LocalNode,

@@ -102,7 +102,7 @@ internal static class DaemonCommand
         command.Add(self);
         if (Path.GetFileNameWithoutExtension(self) == "dotnet")
         {
-            command.Add(typeof(DaemonCommand).Assembly.Location);
+            command.Add(Path.Combine(AppContext.BaseDirectory, "splitguard.dll"));
         }
 
         command.AddRange(Environment.GetCommandLineArgs().Skip(1));

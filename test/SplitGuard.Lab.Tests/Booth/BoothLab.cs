@@ -134,7 +134,7 @@ public sealed partial class BoothLab : IAsyncDisposable
         }
 
         IReadOnlyList<string> command = IsSplitGuard(member)
-            ? ["env", "PATH=" + path + ":" + Environment.GetEnvironmentVariable("PATH"), LabPaths.DotnetHost, LabPaths.SplitGuardDll,
+            ? ["env", "PATH=" + path + ":" + Environment.GetEnvironmentVariable("PATH"), .. LabPaths.SplitGuardCommand,
                 "booth", "daemon", "-c", SplitGuardConfigs.GetValueOrDefault(member, ConfigPath), "--site", Ip(member)]
             : ["env", "-i", "PATH=" + path, .. env.Select(e => $"{e.Key}={e.Value}"), "/usr/sbin/boothd", "daemon", "-S", "-D",
                 "-c", ConfigPath, "-l", Path.Combine(Network.WorkDir, "run", member + ".pid")];
@@ -168,7 +168,7 @@ public sealed partial class BoothLab : IAsyncDisposable
 
     /// <summary><c>splitguard ticket ...</c> in <paramref name="from"/>'s namespace.</summary>
     public Task<ProcessResult> TicketAsync(string from, params string[] args) =>
-        ProcessRunner.RunAsync("ip", ["netns", "exec", Ns(from), LabPaths.DotnetHost, LabPaths.SplitGuardDll, "ticket", .. args, "-c", ConfigPath], CliTimeout);
+        ProcessRunner.RunAsync("ip", ["netns", "exec", Ns(from), .. LabPaths.SplitGuardCommand, "ticket", .. args, "-c", ConfigPath], CliTimeout);
 
     /// <summary><c>booth list -s MEMBER</c> from <paramref name="from"/>.</summary>
     public Task<ProcessResult> ListAsync(string from, string member) => BoothAsync(from, "list", "-s", Ip(member));

@@ -110,7 +110,7 @@ public sealed partial class LabCluster : IAsyncDisposable
     /// <summary>`splitguard keygen PATH` (a 0600 file).</summary>
     public static async Task KeygenAsync(string path)
     {
-        var result = await ProcessRunner.RunAsync(LabPaths.DotnetHost, [LabPaths.SplitGuardDll, "keygen", path], TimeSpan.FromSeconds(30))
+        var result = await ProcessRunner.RunAsync(LabPaths.SplitGuardCommand[0], [.. LabPaths.SplitGuardCommand.Skip(1), "keygen", path], TimeSpan.FromSeconds(30))
             .ConfigureAwait(false);
         result.EnsureSuccess();
     }

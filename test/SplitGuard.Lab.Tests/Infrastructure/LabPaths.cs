@@ -35,6 +35,15 @@ public static class LabPaths
             : "dotnet";
 
     /// <summary>
+    /// How to run `splitguard`: the native binary named by <c>SPLITGUARD_BINARY</c> (test.sh's native tier:
+    /// packaging/native.sh) when set, else the dotnet host with <see cref="SplitGuardDll"/>.
+    /// </summary>
+    public static IReadOnlyList<string> SplitGuardCommand =>
+        Environment.GetEnvironmentVariable("SPLITGUARD_BINARY") is { Length: > 0 } binary
+            ? File.Exists(binary) ? [binary] : throw new FileNotFoundException($"SPLITGUARD_BINARY={binary} does not exist", binary)
+            : [DotnetHost, SplitGuardDll];
+
+    /// <summary>
     /// src/SplitGuard/bin/&lt;Configuration&gt;/net10.0/splitguard.dll, built together with this test project
     /// (ProjectReference with ReferenceOutputAssembly=false). Throws if it was not built.
     /// </summary>

@@ -69,7 +69,7 @@ public sealed class SplitGuardProcess : IAsyncDisposable
     {
         List<string> command =
         [
-            LabPaths.DotnetHost, LabPaths.SplitGuardDll,
+            .. LabPaths.SplitGuardCommand,
             "daemon", "--config", configPath, "--node", nodeId, "--foreground",
             .. extraArguments ?? [],
         ];
@@ -80,7 +80,7 @@ public sealed class SplitGuardProcess : IAsyncDisposable
     public static Task<ProcessResult> RunCliAsync(string netns, IEnumerable<string> arguments, TimeSpan? timeout = null) =>
         ProcessRunner.RunAsync(
             "ip",
-            ["netns", "exec", netns, LabPaths.DotnetHost, LabPaths.SplitGuardDll, .. arguments],
+            ["netns", "exec", netns, .. LabPaths.SplitGuardCommand, .. arguments],
             timeout ?? DefaultCliTimeout);
 
     /// <summary>`splitguard status --json --config F --node N` in <paramref name="netns"/>, parsed.
