@@ -69,6 +69,11 @@ public sealed class ReloadTests(LabClusterFixture fixture) : IClassFixture<LabCl
             }
 
             Assert.False(daemon.HasExited);
+
+            // The foreground stderr (what journald gets under systemd) carries the event ids too.
+            var stderr = await File.ReadAllTextAsync(daemon.OutputPath);
+            Assert.Contains("ERR [1011] reload (SIGHUP) refused", stderr, StringComparison.Ordinal);
+            Assert.Contains("INF [1010] reload (command)", stderr, StringComparison.Ordinal);
         }
         finally
         {
