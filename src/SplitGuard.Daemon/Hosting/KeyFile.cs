@@ -40,6 +40,15 @@ public static class KeyFile
             throw new IOException($"{path} exists; remove it first if you mean to replace the key on every node");
         }
 
+        // The usual place, /etc/splitguard, may not exist yet on a new node: create it as a key directory (0755, as
+        // Debian's /etc/corosync; the key itself is 0600).
+        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } directory && !Directory.Exists(directory))
+        {
+            Directory.CreateDirectory(directory,
+                UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute
+                | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        }
+
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
         using var stream = new FileStream(path, options);
         using var writer = new StreamWriter(stream);
