@@ -15,6 +15,7 @@ command -v ping >/dev/null 2>&1 || need+=(iputils-ping)
 compgen -G '/usr/lib/*/faketime/libfaketime.so.1' >/dev/null || need+=(libfaketime)
 command -v faketime >/dev/null 2>&1 || need+=(faketime)
 [ -x /usr/sbin/boothd ] || need+=(booth)
+[ -x /usr/bin/systemd-analyze ] || need+=(systemd)
 
 if [ "${#need[@]}" -eq 0 ]; then
   exit 0

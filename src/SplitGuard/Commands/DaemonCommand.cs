@@ -35,7 +35,9 @@ internal static class DaemonCommand
         }
 
         var config = context.Config;
-        if (!foreground && !config.System.Foreground && Environment.GetEnvironmentVariable("SPLITGUARD_DETACHED") is null)
+        // Under systemd (NOTIFY_SOCKET set: Type=notify) the service manager supervises the process: never detach.
+        if (!foreground && !config.System.Foreground && Environment.GetEnvironmentVariable("SPLITGUARD_DETACHED") is null
+            && Environment.GetEnvironmentVariable("NOTIFY_SOCKET") is null)
         {
             return Detach(context);
         }
