@@ -21,7 +21,7 @@ if ! dotnet build SplitGuard.slnx -c Release -nologo -clp:ErrorsOnly; then
   exit 1
 fi
 
-projects=(test/SplitGuard.Protocol.Tests test/SplitGuard.Core.Tests)
+projects=(test/SplitGuard.Protocol.Tests test/SplitGuard.Core.Tests test/SplitGuard.Daemon.Tests)
 [[ -d test/SplitGuard.Client.Tests ]] && projects+=(test/SplitGuard.Client.Tests)
 (( lab )) && projects+=(test/SplitGuard.Lab.Tests)
 

@@ -3,7 +3,7 @@ using Serilog.Parsing;
 using SplitGuard.Daemon.Hosting;
 using Xunit;
 
-namespace SplitGuard.Lab.Tests;
+namespace SplitGuard.Daemon.Tests;
 
 /// <summary>
 /// The daemon's stderr lines (issues 13 and 14): the event id on every line, and for the journal a syslog priority
