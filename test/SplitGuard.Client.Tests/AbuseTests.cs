@@ -52,10 +52,16 @@ public sealed class AbuseTests(ITestOutputHelper output) : IDisposable
         Assert.True(await Wait.UntilAsync(() => server.RegisteredCount == 201, Timeout));
         var goodReads = good.Select(c => c.ReadAsync(1 + Events, Timeout)).ToList();
 
-        // The event loop: 20 events/s on its own thread, measuring the gap between its ticks.
+        // The event loop: 20 events/s on its own thread, measuring the gap between its ticks. Like the daemon's, it runs
+        // under SCHED_RR where allowed (root): what is claimed is that the abuse does not delay the daemon's loop, which
+        // is real-time there; at normal priority, CFS once let the 800 connections' setup delay it 460 ms in CI.
         double maxGapMs = 0;
+        string? realtime = "not tried";
+        var gcPauseBefore = GC.GetTotalPauseDuration();
         var loop = new Thread(() =>
         {
+            SplitGuard.Daemon.Hosting.Realtime.Configure(50, TimeSpan.Zero);
+            realtime = SplitGuard.Daemon.Hosting.Realtime.EnterCurrentThread() ?? "SCHED_RR 50";
             var clock = Stopwatch.StartNew();
             var last = TimeSpan.Zero;
             for (int i = 0; i < Events; i++)
@@ -139,11 +145,12 @@ public sealed class AbuseTests(ITestOutputHelper output) : IDisposable
         var durations = _source.PublishDurations.Select(d => d.TotalMilliseconds).Order().ToList();
         output.WriteLine($"publish p50 {durations[durations.Count / 2]:F3} ms, gc pauses during publishing {_source.GcPauses.Sum(p => p.TotalMilliseconds):F3} ms");
         output.WriteLine($"max publish {_source.MaxPublish.TotalMilliseconds:F3} ms, max publish incl. lock {_source.MaxLocked.TotalMilliseconds:F3} ms, " +
-            $"max gap between ticks {maxGapMs:F1} ms; connections {server.ConnectionCount}, registered {server.RegisteredCount}");
+            $"max gap between ticks {maxGapMs:F1} ms ({realtime}, GC pauses meanwhile {(GC.GetTotalPauseDuration() - gcPauseBefore).TotalMilliseconds:F1} ms); " +
+            $"connections {server.ConnectionCount}, registered {server.RegisteredCount}");
 
         // Publishing only copies bytes: a few ms at most even with 1000 connections.
         Assert.True(_source.MaxPublish < TimeSpan.FromMilliseconds(5), $"publish took {_source.MaxPublish.TotalMilliseconds} ms");
-        Assert.True(maxGapMs < 2 * Interval.TotalMilliseconds, $"the event loop stalled {maxGapMs} ms");
+        Assert.True(maxGapMs < 2 * Interval.TotalMilliseconds, $"the event loop ({realtime}) stalled {maxGapMs} ms; GC pauses during the test {(GC.GetTotalPauseDuration() - gcPauseBefore).TotalMilliseconds:F1} ms");
 
         // Every well-behaved client got the replay and every event, in order.
         var expected = new List<SbpMessage> { new(SbpMessageType.UdpLink, 0, 1000, 2, 5) };

@@ -239,9 +239,25 @@ public sealed partial class LabCluster : IAsyncDisposable
     public async Task<IReadOnlyDictionary<string, StatusSnapshot>> HealAndWaitAsync(TimeSpan? timeout = null)
     {
         await Lab.HealAsync().ConfigureAwait(false);
+        await WarmAsync().ConfigureAwait(false);
         return await WaitForAsync(s => s.Values.All(x => x.AllInService), timeout ?? TimeSpan.FromSeconds(15), "every link and path is in service on both nodes")
             .ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Waits until each daemon's heartbeat threads are past their start-up warm-up (event 1005 SCHED_RR entered, or 1006
+    /// could not) since its latest start (1000): a test of steady-state behaviour under load must not run into the first
+    /// second, in which the heartbeats run at normal priority (docs/configuration.md, realtime_priority).
+    /// </summary>
+    public Task WarmAsync() => Polling.WaitUntilAsync(
+        () => NodeNames.All(node =>
+        {
+            var log = ReadLog(node);
+            var start = log.LastOrDefault(e => e.EventId == 1000);
+            return start is not null && log.Any(e => e.Time >= start.Time && e.EventId is 1005 or 1006);
+        }),
+        TimeSpan.FromSeconds(15),
+        "both daemons past their start-up warm-up (1005 or 1006 after the latest 1000)");
 
     /// <summary>Throws if a daemon has exited, with its output.</summary>
     public void EnsureRunning()
