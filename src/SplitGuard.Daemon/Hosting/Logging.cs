@@ -21,21 +21,14 @@ public static class Logging
     };
 
     /// <summary>
-    /// The daemon's loggers; with <paramref name="level"/> the minimum level follows that switch (reload sets it), starting
-    /// at <c>Logging.level</c>.
+    /// The daemon's loggers; their minimum level follows <paramref name="level"/> (reload sets it), starting at
+    /// <c>Logging.level</c>.
     /// </summary>
-    public static ILoggerFactory Create(LoggingConfig config, string logFile, bool foreground, Serilog.Core.LoggingLevelSwitch? level = null)
+    public static ILoggerFactory Create(LoggingConfig config, string logFile, bool foreground, Serilog.Core.LoggingLevelSwitch level)
     {
-        var configuration = new LoggerConfiguration();
-        if (level is not null)
-        {
-            level.MinimumLevel = LevelOf(config.Level);
-            configuration = configuration.MinimumLevel.ControlledBy(level);
-        }
-        else
-        {
-            configuration = configuration.MinimumLevel.Is(LevelOf(config.Level));
-        }
+        ArgumentNullException.ThrowIfNull(level);
+        level.MinimumLevel = LevelOf(config.Level);
+        var configuration = new LoggerConfiguration().MinimumLevel.ControlledBy(level);
 
         try
         {

@@ -340,8 +340,21 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
     [ThreadStatic]
     private static List<LinkEvent>? t_events;
 
-    /// <summary>SIGHUP: reload (<see cref="Reload"/>).</summary>
-    public void Hangup() => Reload("SIGHUP");
+    /// <summary>
+    /// SIGHUP: reload (<see cref="Reload"/>). It runs on the signal's thread, where an exception would end the process:
+    /// anything unexpected is a refused reload (1011), and the daemon runs on.
+    /// </summary>
+    public void Hangup()
+    {
+        try
+        {
+            Reload("SIGHUP");
+        }
+        catch (Exception e)
+        {
+            Log.ReloadRefused(_log, "SIGHUP", 1, _settings.ConfigPath, $"unexpected {e.GetType().Name}: {e.Message}");
+        }
+    }
 
     /// <summary>
     /// Re-reads the config file through the start's own checks and compares it with the text the daemon started with

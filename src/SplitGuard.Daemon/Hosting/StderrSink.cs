@@ -14,6 +14,7 @@ namespace SplitGuard.Daemon.Hosting;
 public sealed class StderrSink : ILogEventSink
 {
     private static readonly MessageTemplateTextFormatter Message = new("{Message:lj}{NewLine}{Exception}", CultureInfo.InvariantCulture);
+    private static readonly MessageTemplateTextFormatter TerminalPrefix = new("{Timestamp:yyyy-MM-dd HH:mm:ss.fff} {Level:u3} ", CultureInfo.InvariantCulture);
     private readonly object _gate = new();
     private readonly bool _journal;
 
@@ -47,16 +48,9 @@ public sealed class StderrSink : ILogEventSink
         var id = EventIdOf(logEvent) is { } n ? $"[{n.ToString(CultureInfo.InvariantCulture)}] " : string.Empty;
         if (!journal)
         {
-            var level = logEvent.Level switch
-            {
-                LogEventLevel.Verbose => "VRB",
-                LogEventLevel.Debug => "DBG",
-                LogEventLevel.Information => "INF",
-                LogEventLevel.Warning => "WRN",
-                LogEventLevel.Error => "ERR",
-                _ => "FTL",
-            };
-            return $"{logEvent.Timestamp.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture)} {level} {id}{message}";
+            using var prefix = new StringWriter(CultureInfo.InvariantCulture);
+            TerminalPrefix.Format(logEvent, prefix);
+            return $"{prefix}{id}{message}";
         }
 
         var priority = $"<{SyslogPriority(logEvent.Level)}>";
