@@ -42,7 +42,7 @@ if [[ $(id -u) -ne 0 ]]; then
   "Logging": { "level": "INFO", "logfile": "$work/{node}.log" },
   "api": { "socket": "$work/{node}-api.sock" },
   "Auth": { "key_file": "$work/authkey" },
-  "Daemon": { "pid_file": "$work/{node}.pid", "control_socket": "$work/{node}-control.sock" }
+  "Daemon": { "pid_file": "$work/{node}.pid", "control_socket": "$work/{node}-control.sock", "state_dir": "$work/{node}-state" }
 }
 JSON
   for n in n1 n2; do
@@ -79,7 +79,7 @@ cat >"$work/cluster.json" <<JSON
   "Logging": { "level": "INFO", "logfile": "$work/{node}.log" },
   "api": { "socket": "$work/{node}-api.sock" },
   "Auth": { "key_file": "$work/authkey" },
-  "Daemon": { "pid_file": "$work/{node}.pid", "control_socket": "$work/{node}-control.sock" },
+  "Daemon": { "pid_file": "$work/{node}.pid", "control_socket": "$work/{node}-control.sock", "state_dir": "$work/{node}-state" },
   "Resources": [
     { "name": "vip", "agent": "builtin:vip", "group": "service",
       "params": { "ip": "$vip", "cidr_netmask": "24" }, "monitor_interval": 2 },

@@ -29,22 +29,26 @@ status=0
 for p in "${projects[@]}"; do
   name=$(basename "$p")
   echo "== $name"
-  dotnet test "$p" -c Release --no-build -nologo \
+  # The .deb test needs the package the native tier builds; it runs there.
+  filter=()
+  [[ $name == SplitGuard.Lab.Tests ]] && filter=(--filter "FullyQualifiedName!~Packaging.DebPackageTests")
+  dotnet test "$p" -c Release --no-build -nologo "${filter[@]}" \
     --logger "trx;LogFileName=$name.trx" --results-directory "$results" \
     --logger "console;verbosity=normal" || status=1
 done
 
 # Native tier (issue 14): the Native AOT executable (packaging/native.sh), which needs no .NET where it runs, under a
-# set of lab tests that covers the daemon, the guard, builtin:vip, reload, operator commands, the socket API and booth.
+# set of lab tests that covers the daemon, the guard, builtin:vip, reload, operator commands, the socket API and booth;
+# then the .deb (packaging/deb.sh) installed, run as systemd would, removed and purged (Packaging/DebPackageTests).
 if (( lab )) && [[ $(id -u) -eq 0 ]]; then
   echo "== native (packaging/native.sh, then lab tests against out/native/splitguard)"
-  if packaging/native.sh "$root/out/native"; then
-    SPLITGUARD_BINARY="$root/out/native/splitguard" dotnet test test/SplitGuard.Lab.Tests -c Release --no-build -nologo \
-      --filter "FullyQualifiedName~ReloadTests|FullyQualifiedName~OperatorCommandTests|FullyQualifiedName~OwnerCrashTests|FullyQualifiedName~BuiltinVipTests|FullyQualifiedName~Booth.LiveScenarioTests|FullyQualifiedName~Api.SbpApiLabTests|FullyQualifiedName~RealtimeSchedulingTests|FullyQualifiedName~ConfigCheckTests" \
+  if packaging/native.sh "$root/out/native" && deb=$(packaging/deb.sh "$root/out/native" "$root/out" | tail -n 1); then
+    SPLITGUARD_DEB="$deb" SPLITGUARD_BINARY="$root/out/native/splitguard" dotnet test test/SplitGuard.Lab.Tests -c Release --no-build -nologo \
+      --filter "FullyQualifiedName~ReloadTests|FullyQualifiedName~OperatorCommandTests|FullyQualifiedName~OwnerCrashTests|FullyQualifiedName~BuiltinVipTests|FullyQualifiedName~Booth.LiveScenarioTests|FullyQualifiedName~Api.SbpApiLabTests|FullyQualifiedName~RealtimeSchedulingTests|FullyQualifiedName~ConfigCheckTests|FullyQualifiedName~Packaging.DebPackageTests" \
       --logger "trx;LogFileName=native.trx" --results-directory "$results" \
       --logger "console;verbosity=normal" || status=1
   else
-    echo "FAILED packaging/native.sh: the Native AOT build failed"
+    echo "FAILED packaging/native.sh or packaging/deb.sh: the Native AOT build or the .deb failed"
     status=1
   fi
 fi

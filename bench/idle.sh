@@ -52,7 +52,7 @@ config() { # interval
   "Logging": { "level": "INFO", "logfile": "$work/{node}.log" },
   "api": { "socket": "$work/{node}-api.sock" },
   "Auth": { "key_file": "$work/authkey" },
-  "Daemon": { "pid_file": "$work/{node}.pid", "control_socket": "$work/{node}-control.sock" } }
+  "Daemon": { "pid_file": "$work/{node}.pid", "control_socket": "$work/{node}-control.sock", "state_dir": "$work/{node}-state" } }
 JSON
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the namespace lab needs (iproute2, nftables, iputils-ping,
 # python3 for the UDP probes, resource-agents for the real OCF agents Dummy and IPaddr2,
-# faketime/libfaketime for the wall-clock steps of FAULTS.md F13).
+# faketime/libfaketime for the wall-clock steps of FAULTS.md F13, systemd-analyze and lintian for the packaging tests).
 # Idempotent; prints nothing when everything is already present.
 # Runs `apt-get update` at most once per invocation, only when something is missing.
 set -euo pipefail
@@ -16,6 +16,9 @@ compgen -G '/usr/lib/*/faketime/libfaketime.so.1' >/dev/null || need+=(libfaketi
 command -v faketime >/dev/null 2>&1 || need+=(faketime)
 [ -x /usr/sbin/boothd ] || need+=(booth)
 [ -x /usr/bin/systemd-analyze ] || need+=(systemd)
+command -v lintian >/dev/null 2>&1 || need+=(lintian)
+command -v gzip >/dev/null 2>&1 || need+=(gzip)
+command -v man >/dev/null 2>&1 || need+=(man-db)
 
 if [ "${#need[@]}" -eq 0 ]; then
   exit 0

@@ -46,7 +46,7 @@ cat >"$work/cluster.json" <<JSON
   "Logging": { "level": "INFO", "logfile": "$work/{node}.log" },
   "api": { "socket": "$work/{node}-api.sock", "events_socket": "$work/{node}-events.sock" },
   "Auth": { "key_file": "$work/authkey" },
-  "Daemon": { "pid_file": "$work/{node}.pid", "control_socket": "$work/{node}-control.sock" }
+  "Daemon": { "pid_file": "$work/{node}.pid", "control_socket": "$work/{node}-control.sock", "state_dir": "$work/{node}-state" }
 }
 JSON
 for n in n1 n2; do

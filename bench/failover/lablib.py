@@ -304,7 +304,7 @@ class SplitGuardCluster:
             "Logging": {"level": "INFO", "logfile": f"{self.work}/{{node}}.log"},
             "api": {"socket": f"{self.work}/{{node}}-api.sock"},
             "Auth": {"key_file": str(self.key)},
-            "Daemon": {"pid_file": f"{self.work}/{{node}}.pid", "control_socket": f"{self.work}/{{node}}-control.sock"},
+            "Daemon": {"pid_file": f"{self.work}/{{node}}.pid", "control_socket": f"{self.work}/{{node}}-control.sock", "state_dir": f"{self.work}/{{node}}-state"},
             "Resources": resources,
         }
         if stop_budget is not None:

@@ -72,6 +72,7 @@ public sealed class StartupRefusalTests : IClassFixture<LabNetworkFixture>
         json["api"]!["socket"] = Path.Combine(pathsDir, "{node}-api.sock");
         json["Daemon"]!["pid_file"] = Path.Combine(pathsDir, "{node}.pid");
         json["Daemon"]!["control_socket"] = Path.Combine(pathsDir, "{node}-control.sock");
+        json["Daemon"]!["state_dir"] = Path.Combine(pathsDir, "{node}-state");
         var path = Path.Combine(dir, "cluster.json");
         File.WriteAllText(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         return path;

@@ -7,7 +7,7 @@ namespace SplitGuard.Lab.Tests;
 /// packaging/systemd/splitguard.service (issue 14) passes `systemd-analyze verify` (Debian's systemd; these machines
 /// run no systemd as pid 1, so the unit is checked, not started) and keeps the settings the daemon's safety needs:
 /// KillMode=process (the default would kill the guard with a dead daemon), Type=notify with --foreground, reload by
-/// SIGHUP.
+/// SIGHUP, the service watchdog, /run/splitguard kept for the guard, /var/lib/splitguard, no restart loop on a broken config.
 /// </summary>
 public sealed class SystemdUnitTests : IDisposable
 {
@@ -22,6 +22,11 @@ public sealed class SystemdUnitTests : IDisposable
         Assert.Contains("KillMode=process", settings);
         Assert.Contains("Type=notify", settings);
         Assert.Contains("ExecReload=/bin/kill -HUP $MAINPID", settings);
+        Assert.Contains("WatchdogSec=10s", settings);
+        Assert.Contains("RuntimeDirectory=splitguard", settings);
+        Assert.Contains("RuntimeDirectoryPreserve=yes", settings);
+        Assert.Contains("StateDirectory=splitguard", settings);
+        Assert.Contains("RestartPreventExitStatus=2 4", settings);
         var exec = Assert.Single(settings, l => l.StartsWith("ExecStart=", StringComparison.Ordinal));
         Assert.StartsWith("ExecStart=/usr/sbin/splitguard daemon --foreground", exec, StringComparison.Ordinal);
 
@@ -31,7 +36,15 @@ public sealed class SystemdUnitTests : IDisposable
         Directory.CreateDirectory(_dir);
         var copy = Path.Combine(_dir, "splitguard.service");
         await File.WriteAllTextAsync(copy, text.Replace("/usr/sbin/splitguard", LabPaths.SplitGuardCommand[0], StringComparison.Ordinal));
-        var result = await ProcessRunner.RunAsync(analyze, ["verify", copy], TimeSpan.FromSeconds(60));
+        // verify runs `man` for every Documentation= page: give it this checkout's pages (the .deb installs them).
+        foreach (var (page, section) in new[] { ("splitguard.8", "man8"), ("splitguard.json.5", "man5") })
+        {
+            Directory.CreateDirectory(Path.Combine(_dir, "man", section));
+            File.Copy(Path.Combine(LabPaths.RepoRoot, "packaging", "man", page), Path.Combine(_dir, "man", section, page));
+        }
+
+        var result = await ProcessRunner.RunAsync(analyze, ["verify", copy], TimeSpan.FromSeconds(60),
+            new Dictionary<string, string> { ["MANPATH"] = Path.Combine(_dir, "man") });
         Assert.True(result.ExitCode == 0 && result.Stderr.Trim().Length == 0, result.Describe());
     }
 

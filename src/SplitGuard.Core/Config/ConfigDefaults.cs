@@ -19,16 +19,22 @@ public static class ConfigDefaults
     public const int NoOfFile = 5;
 
     /// <summary><c>api.socket</c> default (sbp's is <c>/run/sbpd.sock</c>).</summary>
-    public const string ApiSocket = "/run/splitguard.sock";
+    public const string ApiSocket = "/run/splitguard/api.sock";
 
     /// <summary><c>Auth.key_file</c> default.</summary>
     public const string KeyFile = "/etc/splitguard/authkey";
 
     /// <summary><c>Daemon.pid_file</c> default.</summary>
-    public const string PidFile = "/run/splitguard.pid";
+    public const string PidFile = "/run/splitguard/splitguard.pid";
 
     /// <summary><c>Daemon.control_socket</c> default.</summary>
-    public const string ControlSocket = "/run/splitguard-control.sock";
+    public const string ControlSocket = "/run/splitguard/control.sock";
+
+    /// <summary><c>Daemon.state_dir</c> default: the lease term and the incarnation, kept across reboots.</summary>
+    public const string StateDir = "/var/lib/splitguard";
+
+    /// <summary>The configuration file the packaged service reads (searched first when no <c>--config</c> is given).</summary>
+    public const string ConfigFile = "/etc/splitguard/splitguard.json";
 
     /// <summary>SCHED_RR priority of the heartbeat threads (Daemon.realtime_priority); 0: normal scheduling.</summary>
     public const int RealtimePriority = 50;

@@ -33,7 +33,8 @@ public static class ConfigLoader
     }
 
     /// <summary>
-    /// The places searched when no <c>--config</c> is given, in order: <c>/etc/splitguard.json</c>,
+    /// The places searched when no <c>--config</c> is given, in order: <c>/etc/splitguard/splitguard.json</c> (the
+    /// packaged service's), <c>/etc/splitguard.json</c>,
     /// <c>/etc/sbpd.conf</c>, <c>/usr/local/etc/splitguard.json</c>, <c>/usr/local/etc/sbpd.conf</c>,
     /// then <c>splitguard.json</c> and <c>sbpd.conf</c> in <paramref name="binaryDir"/>.
     /// </summary>
@@ -42,6 +43,7 @@ public static class ConfigLoader
         ArgumentNullException.ThrowIfNull(binaryDir);
         return
         [
+            ConfigDefaults.ConfigFile,
             "/etc/splitguard.json",
             "/etc/sbpd.conf",
             "/usr/local/etc/splitguard.json",

@@ -98,7 +98,11 @@ public sealed record LinkEndpoint(ushort NodeId, IPAddress Ip);
 public sealed record SystemConfig(int UdpPort, bool Foreground);
 
 /// <summary>sbp's <c>Logging</c> object.</summary>
-public sealed record LoggingConfig(string Level, string LogFile, int MaxFileSizeMb, int NoOfFile);
+public sealed record LoggingConfig(string Level, string LogFile, int MaxFileSizeMb, int NoOfFile)
+{
+    /// <summary>Whether the file names <c>logfile</c> (under systemd's journal the default file is not written).</summary>
+    public bool LogFileConfigured { get; init; }
+}
 
 /// <summary>sbp's <c>api</c> object; <c>group</c> and <c>events_socket</c> are SplitGuard's additions.</summary>
 public sealed record ApiConfig(string Socket, string? Group)
@@ -111,4 +115,11 @@ public sealed record ApiConfig(string Socket, string? Group)
 public sealed record AuthConfig(string KeyFile);
 
 /// <summary>SplitGuard's <c>Daemon</c> object: files of the running daemon.</summary>
-public sealed record DaemonConfig(string PidFile, string ControlSocket, string? ControlGroup, int RealtimePriority = ConfigDefaults.RealtimePriority);
+public sealed record DaemonConfig(string PidFile, string ControlSocket, string? ControlGroup, int RealtimePriority = ConfigDefaults.RealtimePriority)
+{
+    /// <summary>
+    /// <c>Daemon.state_dir</c>: what must survive a restart and a reboot (the lease term, the incarnation); one daemon
+    /// per directory (locked while it runs).
+    /// </summary>
+    public string StateDir { get; init; } = ConfigDefaults.StateDir;
+}

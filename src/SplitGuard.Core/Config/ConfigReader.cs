@@ -12,7 +12,7 @@ internal sealed partial class ConfigReader
     internal static readonly IReadOnlyList<string> LoggingKeys = ["level", "logfile", "max_file_size", "no_of_file"];
     internal static readonly IReadOnlyList<string> ApiKeys = ["socket", "group", "events_socket"];
     internal static readonly IReadOnlyList<string> AuthKeys = ["key_file"];
-    internal static readonly IReadOnlyList<string> DaemonKeys = ["pid_file", "control_socket", "control_group", "realtime_priority"];
+    internal static readonly IReadOnlyList<string> DaemonKeys = ["pid_file", "control_socket", "control_group", "realtime_priority", "state_dir"];
     internal static readonly IReadOnlyList<string> OwnershipKeys = ["stop_budget", "gateways", "gateway_interval", "gateway_maxloss", "watchdog"];
     internal static readonly IReadOnlyList<string> WatchdogKeys = ["device", "timeout"];
 
@@ -126,6 +126,7 @@ internal sealed partial class ConfigReader
     {
         var level = ConfigDefaults.LogLevel;
         var logFile = ConfigDefaults.LogFile;
+        var logFileConfigured = false;
         var maxFileSize = ConfigDefaults.MaxFileSizeMb;
         var noOfFile = ConfigDefaults.NoOfFile;
         if (root.Get("Logging") is { } property
@@ -138,6 +139,7 @@ internal sealed partial class ConfigReader
 
             if (logging.Get("logfile") is { } f)
             {
+                logFileConfigured = true;
                 logFile = ReadPath(f.Value, logging.PathOf("logfile"), "the log file") ?? logFile;
             }
 
@@ -152,7 +154,7 @@ internal sealed partial class ConfigReader
             }
         }
 
-        return new LoggingConfig(level, logFile, maxFileSize, noOfFile);
+        return new LoggingConfig(level, logFile, maxFileSize, noOfFile) { LogFileConfigured = logFileConfigured };
     }
 
     private ApiConfig ReadApi(ObjectView root)
@@ -301,10 +303,11 @@ internal sealed partial class ConfigReader
     {
         var pidFile = ConfigDefaults.PidFile;
         var controlSocket = ConfigDefaults.ControlSocket;
+        var stateDir = ConfigDefaults.StateDir;
         string? controlGroup = null;
         var realtime = ConfigDefaults.RealtimePriority;
         if (root.Get("Daemon") is { } property
-            && ObjectView.Open(this, property.Value, root.PathOf("Daemon"), "the Daemon object ({\"pid_file\": ..., \"control_socket\": ..., \"control_group\": ..., \"realtime_priority\": ...})", DaemonKeys) is { } daemon)
+            && ObjectView.Open(this, property.Value, root.PathOf("Daemon"), "the Daemon object ({\"pid_file\": ..., \"control_socket\": ..., \"control_group\": ..., \"realtime_priority\": ..., \"state_dir\": ...})", DaemonKeys) is { } daemon)
         {
             if (daemon.Get("pid_file") is { } p)
             {
@@ -314,6 +317,11 @@ internal sealed partial class ConfigReader
             if (daemon.Get("control_socket") is { } c)
             {
                 controlSocket = ReadPath(c.Value, daemon.PathOf("control_socket"), "the control socket") ?? controlSocket;
+            }
+
+            if (daemon.Get("state_dir") is { } d)
+            {
+                stateDir = ReadPath(d.Value, daemon.PathOf("state_dir"), "the state directory (lease term, incarnation)") ?? stateDir;
             }
 
             if (daemon.Get("control_group") is { } g)
@@ -327,6 +335,6 @@ internal sealed partial class ConfigReader
             }
         }
 
-        return new DaemonConfig(pidFile, controlSocket, controlGroup, realtime);
+        return new DaemonConfig(pidFile, controlSocket, controlGroup, realtime) { StateDir = stateDir };
     }
 }

@@ -34,7 +34,7 @@ public static class ConfigSummary
         lines.Add(Invariant($"system: udp_port {udp}, foreground {(cfg.System.Foreground ? "true" : "false")}"));
         lines.Add(Invariant($"logging: {cfg.Logging.Level} to {cfg.Logging.LogFile}, rotated at {cfg.Logging.MaxFileSizeMb} MB, {cfg.Logging.NoOfFile} files kept"));
         lines.Add(Invariant($"api socket {cfg.Api.Socket}{Group(cfg.Api.Group)}; control socket {cfg.Daemon.ControlSocket}{Group(cfg.Daemon.ControlGroup)}"));
-        lines.Add(Invariant($"key file {cfg.Auth.KeyFile}; pid file {cfg.Daemon.PidFile}"));
+        lines.Add(Invariant($"key file {cfg.Auth.KeyFile}; pid file {cfg.Daemon.PidFile}; state {cfg.Daemon.StateDir}"));
         if (cfg.Ownership.Watchdog is { } watchdog)
         {
             // Say what the peers will wait for, since that is what the operator pays in every takeover.

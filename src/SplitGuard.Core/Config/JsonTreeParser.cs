@@ -4,8 +4,8 @@ using System.Text.Json;
 namespace SplitGuard.Core.Config;
 
 /// <summary>
-/// Reads one JSON document with System.Text.Json's <see cref="Utf8JsonReader"/> (strict RFC 8259: no comments, no
-/// trailing commas) into a <see cref="JsonTreeNode"/> tree that keeps what the reader alone does not: the line and
+/// Reads one JSON document with System.Text.Json's <see cref="Utf8JsonReader"/> (RFC 8259 plus <c>//</c> and
+/// <c>/* */</c> comments, which an operator's config needs and .NET's own appsettings.json allows; no trailing commas) into a <see cref="JsonTreeNode"/> tree that keeps what the reader alone does not: the line and
 /// column of every value and key (from a line table over the UTF-8 bytes) and duplicate keys (so the caller can
 /// report them). A syntax error throws <see cref="JsonSyntaxException"/> at the position the reader reports, with the
 /// JSON path being read and a message saying what was expected (<see cref="Diagnose"/>, instead of the reader's own).
@@ -17,7 +17,7 @@ public static class JsonTreeParser
 
     private static readonly JsonReaderOptions Options = new()
     {
-        CommentHandling = JsonCommentHandling.Disallow,
+        CommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = false,
         MaxDepth = MaxDepth,
     };
@@ -240,7 +240,7 @@ public static class JsonTreeParser
             case '\'':
                 return fail(path, "strings must be in double quotes (\"...\"), not single quotes");
             case '/':
-                return fail(path, "comments are not allowed in JSON");
+                return fail(path, "a '/' that starts no comment (comments are // to the end of the line, or /* ... */)");
             case '}' or ']' or ',' or ':':
                 return fail(path, $"expected a value (object, array, string, number, true, false or null), got '{c}'");
             case '{' or '[':
@@ -422,7 +422,7 @@ public static class JsonTreeParser
         return c switch
         {
             '\'' => "a single quote (strings and keys need double quotes)",
-            '/' => "'/' (comments are not allowed in JSON)",
+            '/' => "'/' (comments are // to the end of the line, or /* ... */)",
             _ when c < 0x20 => $"control character U+{(int)c:X4}",
             _ => $"'{c}'",
         };

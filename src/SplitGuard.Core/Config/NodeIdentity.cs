@@ -78,7 +78,7 @@ public static class NodeIdentity
     /// <summary>
     /// <paramref name="cfg"/> with <c>{node}</c> expanded to <paramref name="hostname"/> in every path:
     /// <c>Logging.logfile</c>, <c>api.socket</c>, <c>Auth.key_file</c>, <c>Daemon.pid_file</c>,
-    /// <c>Daemon.control_socket</c>.
+    /// <c>Daemon.control_socket</c>, <c>Daemon.state_dir</c>.
     /// </summary>
     public static SplitGuardConfig ExpandPaths(SplitGuardConfig cfg, string hostname)
     {
@@ -92,6 +92,7 @@ public static class NodeIdentity
             {
                 PidFile = ExpandNode(cfg.Daemon.PidFile, hostname),
                 ControlSocket = ExpandNode(cfg.Daemon.ControlSocket, hostname),
+                StateDir = ExpandNode(cfg.Daemon.StateDir, hostname),
             },
             Ownership = cfg.Ownership.Watchdog is { } watchdog
                 ? cfg.Ownership with { Watchdog = watchdog with { Device = ExpandNode(watchdog.Device, hostname) } }

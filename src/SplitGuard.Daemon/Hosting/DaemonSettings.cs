@@ -22,6 +22,9 @@ public sealed record DaemonSettings(
     string ApiSocket,
     byte[] Key)
 {
+    /// <summary><c>Daemon.state_dir</c> with <c>{node}</c> expanded: the lease term and the incarnation (<see cref="StateDirectory"/>).</summary>
+    public string StateDir { get; init; } = Core.Config.ConfigDefaults.StateDir;
+
     /// <summary>The exclusive resources this node runs while it holds the lease of the first cluster (empty: heartbeats only).</summary>
     public IReadOnlyList<Core.Resources.ResourceConfig> Resources { get; init; } = [];
 

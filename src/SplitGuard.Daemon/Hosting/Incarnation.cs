@@ -5,7 +5,7 @@ namespace SplitGuard.Daemon.Hosting;
 /// <summary>
 /// This run's incarnation: peers drop frames from an older incarnation than the newest they saw (replay protection), so
 /// it must grow from run to run even when the wall clock went back between them. It is the wall clock in microseconds,
-/// or one more than the last run's (kept in <c>&lt;pid_file&gt;.incarnation</c>) when the clock is behind that.
+/// or one more than the last run's (kept in <c>incarnation</c> of <c>Daemon.state_dir</c>) when the clock is behind that.
 /// </summary>
 public static class Incarnation
 {

@@ -6,7 +6,10 @@ using SplitGuard.Core.Config;
 
 namespace SplitGuard.Daemon.Hosting;
 
-/// <summary>Logging per sbp's <c>Logging</c> object: a size-rotated file, plus stderr in the foreground.</summary>
+/// <summary>
+/// Logging per sbp's <c>Logging</c> object: a size-rotated file, plus stderr in the foreground; under systemd with the
+/// journal, native journal entries instead of stderr and no file unless <c>Logging.logfile</c> is set.
+/// </summary>
 public static class Logging
 {
     /// <summary>sbp's level names (DEBUG, INFO, NOTICE, WARNING, ERROR, CRITICAL) as Serilog levels.</summary>
@@ -22,13 +25,23 @@ public static class Logging
 
     /// <summary>
     /// The daemon's loggers; their minimum level follows <paramref name="level"/> (reload sets it), starting at
-    /// <c>Logging.level</c>.
+    /// <c>Logging.level</c>. <paramref name="logFile"/> null: no file (the journal keeps the log). <paramref name="journal"/>:
+    /// the foreground output goes to journald's native socket (<see cref="JournalSink"/>).
     /// </summary>
-    public static ILoggerFactory Create(LoggingConfig config, string logFile, bool foreground, Serilog.Core.LoggingLevelSwitch level)
+    public static ILoggerFactory Create(LoggingConfig config, string? logFile, bool foreground, Serilog.Core.LoggingLevelSwitch level, bool journal = false)
     {
         ArgumentNullException.ThrowIfNull(level);
         level.MinimumLevel = LevelOf(config.Level);
         var configuration = new LoggerConfiguration().MinimumLevel.ControlledBy(level);
+        if (foreground)
+        {
+            configuration = journal ? configuration.WriteTo.Sink(new JournalSink()) : configuration.WriteTo.Sink(new StderrSink());
+        }
+
+        if (logFile is null)
+        {
+            return new SerilogLoggerFactory(configuration.CreateLogger(), dispose: true);
+        }
 
         try
         {
@@ -50,11 +63,6 @@ public static class Logging
             rollOnFileSizeLimit: true,
             retainedFileCountLimit: Math.Max(1, config.NoOfFile),
             flushToDiskInterval: TimeSpan.FromSeconds(1));
-        if (foreground)
-        {
-            configuration = configuration.WriteTo.Sink(new StderrSink());
-        }
-
         return new SerilogLoggerFactory(configuration.CreateLogger(), dispose: true);
     }
 }

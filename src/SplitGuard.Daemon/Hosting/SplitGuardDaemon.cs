@@ -57,7 +57,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
     {
         _settings = settings;
         _log = loggers.CreateLogger("splitguard");
-        var incarnation = Incarnation.Next(settings.PidFile + ".incarnation", DateTimeOffset.UtcNow, warning => Log.IncarnationWarning(_log, warning));
+        var incarnation = Incarnation.Next(StateDirectory.IncarnationPath(settings.StateDir), DateTimeOffset.UtcNow, warning => Log.IncarnationWarning(_log, warning));
         _engine = new HeartbeatEngine(settings.Memberships, settings.Key, incarnation, Now());
         var first = settings.Config.Clusters[0];
         var membership = settings.Memberships.FirstOrDefault(m => m.Cluster.Id == first.Id);
@@ -74,7 +74,7 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
                 self.Priority, peer.Priority) { Watchdog = settings.Config.Ownership.Watchdog?.ResetBound ?? TimeSpan.Zero };
 
             // Two nodes: the lease with a witness (docs/ownership.md). Three or more: an elected master by majority.
-            _termFile = new TermFile(settings.PidFile + ".term");
+            _termFile = new TermFile(StateDirectory.TermPath(settings.StateDir));
             try
             {
                 _persistedTerm = _termFile.Read();
@@ -197,6 +197,8 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
 
         Log.Ready(_log, _engine.Links.Count(), _settings.ControlSocket);
         SystemdNotifier.Notify("READY=1\nSTATUS=heartbeating");
+        var systemdWatchdog = SystemdWatchdog.FromEnvironment(Environment.GetEnvironmentVariable("WATCHDOG_USEC"),
+            Environment.GetEnvironmentVariable("WATCHDOG_PID"), Environment.ProcessId, state => SystemdNotifier.Notify(state));
 
         var sends = new List<OutgoingFrame>();
         var events = new List<LinkEvent>();
@@ -264,6 +266,12 @@ public sealed class SplitGuardDaemon : IDisposable, IAlarmSource
                             subscriber(e);
                         }
                     }
+                }
+
+                if (systemdWatchdog is not null)
+                {
+                    var due = systemdWatchdog.Pet(Now());
+                    deadline = due < deadline ? due : deadline;
                 }
 
                 Send(sends);

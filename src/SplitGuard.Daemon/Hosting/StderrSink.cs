@@ -69,7 +69,7 @@ public sealed class StderrSink : ILogEventSink
     };
 
     /// <summary>The Microsoft.Extensions.Logging event id Serilog keeps as the EventId property (Id, Name), or null.</summary>
-    private static int? EventIdOf(LogEvent logEvent) =>
+    internal static int? EventIdOf(LogEvent logEvent) =>
         logEvent.Properties.TryGetValue("EventId", out var value) && value is StructureValue structure
             && structure.Properties.FirstOrDefault(p => p.Name == "Id")?.Value is ScalarValue { Value: int id } && id != 0
             ? id

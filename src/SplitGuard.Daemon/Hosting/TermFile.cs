@@ -3,7 +3,7 @@ using System.Globalization;
 namespace SplitGuard.Daemon.Hosting;
 
 /// <summary>
-/// The highest lease term this node has voted in or claimed, kept beside the pid file (<c>&lt;pid_file&gt;.term</c>) so
+/// The highest lease term this node has voted in or claimed, kept in the state directory (<c>term</c> in <c>Daemon.state_dir</c>) so
 /// that a restarted daemon does not vote twice in one term. Written to a temporary file, flushed to disk, then renamed.
 /// </summary>
 public sealed class TermFile(string path)

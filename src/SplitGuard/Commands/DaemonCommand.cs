@@ -53,8 +53,13 @@ internal static class DaemonCommand
         {
             var key = KeyFile.Read(config.Auth.KeyFile);
             var level = new Serilog.Core.LoggingLevelSwitch();
-            using var loggers = Logging.Create(config.Logging, config.Logging.LogFile, foreground || config.System.Foreground || Environment.GetEnvironmentVariable("SPLITGUARD_DETACHED") is null, level);
+            // Under systemd with the journal: native journal entries, and no file unless the config names one.
+            var journal = JournalSink.Available();
+            var logFile = JournalStream.IsStderr() && !config.Logging.LogFileConfigured ? null : config.Logging.LogFile;
+            using var loggers = Logging.Create(config.Logging, logFile,
+                foreground || config.System.Foreground || Environment.GetEnvironmentVariable("SPLITGUARD_DETACHED") is null, level, journal);
             using var pid = PidFile.Create(config.Daemon.PidFile);
+            using var state = StateDirectory.Open(config.Daemon.StateDir);
             var settings = new DaemonSettings(config, context.Path, context.Memberships, context.NodeName, config.Daemon.PidFile, config.Daemon.ControlSocket, config.Api.Socket, key)
             {
                 Resources = context.Resources,
@@ -63,6 +68,7 @@ internal static class DaemonCommand
                 ConfigText = context.Text,
                 ReadConfig = () => ConfigContext.Reread(context.Path),
                 LogLevel = level,
+                StateDir = state.Path,
             };
             using var stop = new CancellationTokenSource();
             using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });

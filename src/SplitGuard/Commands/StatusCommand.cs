@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using SplitGuard.Daemon.Api;
+using SplitGuard.Daemon.Status;
 
 namespace SplitGuard.Commands;
 
@@ -15,8 +17,12 @@ internal static class StatusCommand
         var json = new Option<bool>("--json") { Description = "Print the status document as JSON (schema in docs/operations.md)" };
         var socket = CommonOptions.ControlSocket();
         var why = new Option<bool>("--why") { Description = "Show the evidence behind the last ownership decision" };
-        var command = new Command("status", "Show clusters, peers, paths and links of the running daemon") { config, node, json, socket, why };
-        command.SetAction(parse => DaemonRequest.Run(parse.GetValue(config), parse.GetValue(node), parse.GetValue(socket), new JsonObject { ["command"] = "status" }, status =>
+        var check = new Option<bool>("--check")
+        {
+            Description = "One line for Nagios/Icinga; exit code 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (docs/operations.md, \"Monitoring\")",
+        };
+        var command = new Command("status", "Show clusters, peers, paths and links of the running daemon") { config, node, json, socket, why, check };
+        command.SetAction(parse => parse.GetValue(check) ? Check(parse.GetValue(config), parse.GetValue(node), parse.GetValue(socket)) : DaemonRequest.Run(parse.GetValue(config), parse.GetValue(node), parse.GetValue(socket), new JsonObject { ["command"] = "status" }, status =>
         {
             if (parse.GetValue(why) && !parse.GetValue(json))
             {
@@ -30,6 +36,32 @@ internal static class StatusCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary><c>--check</c>: every failure to ask the daemon is UNKNOWN (3), never an error code of its own.</summary>
+    private static int Check(string? config, string? node, string? socketOverride)
+    {
+        JsonObject status;
+        try
+        {
+            var socket = socketOverride ?? ControlSocketLocator.Find(config, node);
+            status = ControlClient.Send(socket, new JsonObject { ["command"] = "status" }, TimeSpan.FromSeconds(5));
+        }
+        catch (Exception e) when (e is CommandException or IOException)
+        {
+            Console.WriteLine(StatusCheck.Unknown($"cannot ask the daemon: {e.Message}"));
+            return (int)CheckState.Unknown;
+        }
+
+        if (status["ok"]?.GetValue<bool>() != true)
+        {
+            Console.WriteLine(StatusCheck.Unknown($"the daemon refused: {status["error"]}"));
+            return (int)CheckState.Unknown;
+        }
+
+        var (state, line) = StatusCheck.Evaluate(status);
+        Console.WriteLine(line);
+        return (int)state;
     }
 
     /// <summary>The human table.</summary>

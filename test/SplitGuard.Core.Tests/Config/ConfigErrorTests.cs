@@ -75,7 +75,7 @@ public sealed class ConfigErrorTests
     [InlineData("{\"NodeID\": 2, \"IP\": \"192.168.1.2\"}", 1, "{\"NodeID\": 2, \"IP\": \"192.168.1.2\"}, {\"NodeID\": 2, \"IP\": \"192.168.1.7\"}", L0 + ".Nodes", "\"Nodes\": ^[", "expected exactly two endpoints (a link joins two nodes), got 3")]
     [InlineData("\"api\": {", 1, "\"Auth\": {\"key_file\": \"authkey\"}, \"api\": {", "$.Auth.key_file", "\"key_file\": ^\"authkey\"", "expected an absolute path starting with '/' (the key file;")]
     [InlineData("\"api\": {", 1, "\"Daemon\": {\"control_group\": \"\"}, \"api\": {", "$.Daemon.control_group", "\"control_group\": ^\"\"", "expected a Unix group name")]
-    [InlineData("\"api\": {", 1, "\"Daemon\": {\"pid_file\": \"/run/x.pid\", \"pidfile\": 1}, \"api\": {", "$.Daemon.pidfile", "^\"pidfile\"", "unknown key \"pidfile\" (did you mean \"pid_file\"?); allowed keys here: pid_file, control_socket, control_group, realtime_priority")]
+    [InlineData("\"api\": {", 1, "\"Daemon\": {\"pid_file\": \"/run/x.pid\", \"pidfile\": 1}, \"api\": {", "$.Daemon.pidfile", "^\"pidfile\"", "unknown key \"pidfile\" (did you mean \"pid_file\"?); allowed keys here: pid_file, control_socket, control_group, realtime_priority, state_dir")]
     [InlineData("\"api\": {", 1, "\"Daemon\": {\"realtime_priority\": 100}, \"api\": {", "$.Daemon.realtime_priority", "\"realtime_priority\": ^100", "expected an integer from 0 to 99 (the SCHED_RR priority of the heartbeat threads (0: normal scheduling))")]
     public void OneMistakeGivesOneErrorAtItsPathAndLine(string from, int occurrence, string to, string path, string marker, string message, int markerOccurrence = 1)
     {

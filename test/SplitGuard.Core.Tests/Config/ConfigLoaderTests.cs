@@ -33,7 +33,7 @@ public sealed class ConfigLoaderTests
         Assert.Equal(IPAddress.Parse("192.168.1.3"), icmp.IcmpIp);
 
         Assert.Equal(new SystemConfig(5405, true), cfg.System);
-        Assert.Equal(new LoggingConfig("DEBUG", "/var/log/sbpd.log", 20, 3), cfg.Logging);
+        Assert.Equal(new LoggingConfig("DEBUG", "/var/log/sbpd.log", 20, 3) { LogFileConfigured = true }, cfg.Logging);
         Assert.Equal(new ApiConfig("/run/sbpd.sock", null), cfg.Api);
     }
 
@@ -44,9 +44,10 @@ public sealed class ConfigLoaderTests
 
         Assert.Equal(new SystemConfig(0, false), cfg.System);
         Assert.Equal(new LoggingConfig("INFO", "/var/log/splitguard.log", 10, 5), cfg.Logging);
-        Assert.Equal(new ApiConfig("/run/splitguard.sock", null), cfg.Api);
+        Assert.Equal(new ApiConfig("/run/splitguard/api.sock", null), cfg.Api);
         Assert.Equal(new AuthConfig("/etc/splitguard/authkey"), cfg.Auth);
-        Assert.Equal(new DaemonConfig("/run/splitguard.pid", "/run/splitguard-control.sock", null), cfg.Daemon);
+        Assert.Equal(new DaemonConfig("/run/splitguard/splitguard.pid", "/run/splitguard/control.sock", null), cfg.Daemon);
+        Assert.Equal("/var/lib/splitguard", cfg.Daemon.StateDir);
     }
 
     [Fact]
@@ -65,14 +66,15 @@ public sealed class ConfigLoaderTests
         var json = ConfigText.Minimal.ReplaceOnce("\"Cluster\"", """
             "api": {"socket": "/run/sg/{node}.sock", "group": "splitguard"},
             "Auth": {"key_file": "/etc/sg/{node}.key"},
-            "Daemon": {"pid_file": "/run/sg/{node}.pid", "control_socket": "/run/sg/{node}-ctl.sock", "control_group": "wheel"},
+            "Daemon": {"pid_file": "/run/sg/{node}.pid", "control_socket": "/run/sg/{node}-ctl.sock", "control_group": "wheel", "state_dir": "/var/lib/sg/{node}"},
             "Cluster"
             """);
         var cfg = ConfigText.Valid(json);
 
         Assert.Equal(new ApiConfig("/run/sg/{node}.sock", "splitguard"), cfg.Api);
         Assert.Equal(new AuthConfig("/etc/sg/{node}.key"), cfg.Auth);
-        Assert.Equal(new DaemonConfig("/run/sg/{node}.pid", "/run/sg/{node}-ctl.sock", "wheel"), cfg.Daemon);
+        Assert.Equal(new DaemonConfig("/run/sg/{node}.pid", "/run/sg/{node}-ctl.sock", "wheel") { StateDir = "/var/lib/sg/{node}" }, cfg.Daemon);
+        Assert.Equal("/var/lib/sg/n2", NodeIdentity.ExpandPaths(cfg, "n2").Daemon.StateDir);
         Assert.Equal(50, cfg.Daemon.RealtimePriority);
     }
 

@@ -7,6 +7,7 @@ public sealed class ConfigSearchTests
 {
     private static readonly string[] Expected =
     [
+        "/etc/splitguard/splitguard.json",
         "/etc/splitguard.json",
         "/etc/sbpd.conf",
         "/usr/local/etc/splitguard.json",
@@ -16,7 +17,7 @@ public sealed class ConfigSearchTests
     ];
 
     [Fact]
-    public void SearchOrderIsEtcThenUsrLocalEtcThenBesideTheBinary()
+    public void SearchOrderIsThePackagedPathThenEtcThenUsrLocalEtcThenBesideTheBinary()
     {
         Assert.Equal(Expected, ConfigLoader.SearchPaths("/opt/splitguard/bin"));
     }
@@ -28,6 +29,7 @@ public sealed class ConfigSearchTests
     [InlineData(3)]
     [InlineData(4)]
     [InlineData(5)]
+    [InlineData(6)]
     public void FirstExistingFileWins(int firstPresent)
     {
         var present = Expected.Skip(firstPresent).ToHashSet();

@@ -64,7 +64,7 @@ public sealed class JsonTreeParserTests
     [InlineData("{\"a\": 1", 1, 8, "$", "unexpected end of file: the object opened at line 1, column 1 is not closed with '}'")]
     [InlineData("{\"a\": [1", 1, 9, "$.a", "unexpected end of file: the array opened at line 1, column 7 is not closed with ']'")]
     [InlineData("{\"a\": \"abc", 1, 11, "$.a", "unexpected end of file: the string started at line 1, column 7 is not closed with '\"'")]
-    [InlineData("// comment\n{}", 1, 1, "$", "comments are not allowed in JSON")]
+    [InlineData("{\"a\": /x}", 1, 7, "$.a", "a '/' that starts no comment")]
     [InlineData("{\"a\": [{\"b\": [1, }]}", 1, 18, "$.a[0].b[1]", "expected a value (object, array, string, number, true, false or null), got '}'")]
     [InlineData("{\"a\" 1}", 1, 6, "$", "expected ':' after the key \"a\", got '1'")]
     [InlineData("{\"my key\": x}", 1, 12, "$['my key']", "unexpected word 'x'")]
@@ -74,6 +74,16 @@ public sealed class JsonTreeParserTests
 
         Assert.Equal((line, column, path), (error.Line, error.Column, error.JsonPath));
         Assert.StartsWith(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CommentsAreSkippedAndPositionsAfterThemStayRight()
+    {
+        var root = Assert.IsType<JsonTreeObject>(JsonTreeParser.Parse("// the cluster\n{\n  /* two\n     lines */ \"a\": 1, // tail\n  \"b\": [2]\n}\n"));
+
+        var b = root.Properties.Single(p => p.Name == "b");
+        Assert.Equal((5, 8), (b.Value.Line, b.Value.Column));
+        Assert.Equal(["a", "b"], root.Properties.Select(p => p.Name));
     }
 
     [Fact]

@@ -151,6 +151,7 @@ public sealed partial class LabCluster : IAsyncDisposable
             {
                 ["pid_file"] = Path.Combine(dir, "{node}.pid"),
                 ["control_socket"] = Path.Combine(dir, "{node}-control.sock"),
+                ["state_dir"] = Path.Combine(dir, "{node}-state"),
             },
         };
     }

@@ -63,7 +63,7 @@ public sealed class ThreeNodeMasterTests(ITestOutputHelper output) : IAsyncLifet
             ["Logging"] = new JsonObject { ["level"] = "INFO", ["logfile"] = Path.Combine(dir, "{node}.log") },
             ["api"] = new JsonObject { ["socket"] = Path.Combine(dir, "{node}-api.sock") },
             ["Auth"] = new JsonObject { ["key_file"] = keyPath },
-            ["Daemon"] = new JsonObject { ["pid_file"] = Path.Combine(dir, "{node}.pid"), ["control_socket"] = Path.Combine(dir, "{node}-control.sock") },
+            ["Daemon"] = new JsonObject { ["pid_file"] = Path.Combine(dir, "{node}.pid"), ["control_socket"] = Path.Combine(dir, "{node}-control.sock"), ["state_dir"] = Path.Combine(dir, "{node}-state") },
             ["Resources"] = new JsonArray(new JsonObject
             {
                 ["name"] = "vip", ["agent"] = "ocf:heartbeat:IPaddr2",

@@ -5,7 +5,7 @@ using Xunit;
 namespace SplitGuard.Lab.Tests.Storage;
 
 /// <summary>
-/// The stored lease term (<c>&lt;pid_file&gt;.term</c>): survives a rewrite, a corrupt file is an error that names it,
+/// The stored lease term (<c>term</c> in <c>Daemon.state_dir</c>): survives a rewrite, a corrupt file is an error that names it,
 /// and a full disk (a 4 KiB tmpfs, FAULTS.md F17) makes the write fail with the reason instead of losing the term.
 /// </summary>
 public sealed class TermFileTests : IDisposable
