@@ -42,6 +42,41 @@ public sealed class OperatorCommandTests(LabClusterFixture fixture) : IClassFixt
         Assert.True(missing.ExitCode == 3, missing.Describe()); // unreachable
     }
 
+    [Fact]
+    public async Task Status_check_speaks_the_monitoring_plugin_format_and_its_exit_codes()
+    {
+        var cluster = fixture.Cluster;
+        await cluster.HealAndWaitAsync();
+        var ns = cluster.Daemon("n1").Namespace;
+
+        var ok = await SplitGuardProcess.RunCliAsync(ns, ["status", "--check", "--control-socket", cluster.ControlSocket("n1")]);
+        Assert.True(ok.ExitCode == 0 && ok.Stdout.StartsWith("SPLITGUARD OK - node n1 ONLINE", StringComparison.Ordinal)
+            && ok.Stdout.Contains("| links_in_service=", StringComparison.Ordinal), ok.Describe());
+
+        var unknown = await SplitGuardProcess.RunCliAsync(ns, ["status", "--check", "--control-socket", Path.Combine(cluster.Lab.WorkDir, "nobody.sock")]);
+        Assert.True(unknown.ExitCode == 3 && unknown.Stdout.StartsWith("SPLITGUARD UNKNOWN - cannot ask the daemon", StringComparison.Ordinal), unknown.Describe());
+    }
+
+    [Fact]
+    public async Task Json_output_of_config_check_and_of_an_operator_command_parses()
+    {
+        var cluster = fixture.Cluster;
+        var ns = cluster.Daemon("n1").Namespace;
+
+        var check = await SplitGuardProcess.RunCliAsync(ns, ["config", "check", "--json", cluster.ConfigPath]);
+        Assert.True(check.ExitCode == 0, check.Describe());
+        var report = JsonNode.Parse(check.Stdout)!.AsObject();
+        Assert.True(report["valid"]!.GetValue<bool>());
+        Assert.Empty(report["errors"]!.AsArray());
+        Assert.NotEmpty(report["summary"]!.AsArray());
+
+        var online = await SplitGuardProcess.RunCliAsync(ns, ["online", "--json", "--control-socket", cluster.ControlSocket("n1")]);
+        AssertDaemonAnswered(online);
+        var reload = await SplitGuardProcess.RunCliAsync(ns, ["reload", "--json", "--control-socket", cluster.ControlSocket("n1")]);
+        Assert.True(reload.ExitCode == 0, reload.Describe());
+        Assert.True(JsonNode.Parse(reload.Stdout)!["ok"]!.GetValue<bool>(), reload.Stdout);
+    }
+
     /// <summary>The daemon itself answered: this lab runs no resources, so it refuses `online` with its own message (exit 1).</summary>
     private static void AssertDaemonAnswered(ProcessResult result)
     {

@@ -5,9 +5,12 @@ namespace SplitGuard.Commands;
 /// <summary>Options shared by several commands.</summary>
 internal static class CommonOptions
 {
+    /// <summary>How <c>--json</c> output is written.</summary>
+    public static readonly System.Text.Json.JsonSerializerOptions Indented = new() { WriteIndented = true };
+
     public static Option<string?> Config() => new("--config", "-c")
     {
-        Description = "Config file (default: /etc/splitguard.json, /etc/sbpd.conf, /usr/local/etc/..., beside the binary)",
+        Description = "Config file (default: /etc/splitguard/splitguard.json, /etc/splitguard.json, /etc/sbpd.conf, /usr/local/etc/..., beside the binary)",
     };
 
     public static Option<string?> ControlSocket() => new("--control-socket")

@@ -52,10 +52,11 @@ internal static class OperatorCommands
         var config = CommonOptions.Config();
         var node = CommonOptions.Node();
         var socket = CommonOptions.ControlSocket();
-        var command = new Command(name, description) { config, node, socket };
+        var json = new Option<bool>("--json") { Description = "Print the daemon's whole answer as JSON" };
+        var command = new Command(name, description) { config, node, socket, json };
         command.SetAction(parse => DaemonRequest.Run(parse.GetValue(config), parse.GetValue(node), parse.GetValue(socket), request(parse), response =>
         {
-            Console.WriteLine(response["message"]?.ToString() ?? "ok");
+            Console.WriteLine(parse.GetValue(json) ? response.ToJsonString(CommonOptions.Indented) : response["message"]?.ToString() ?? "ok");
             return 0;
         }));
         return command;

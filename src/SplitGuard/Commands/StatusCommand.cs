@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using SplitGuard.Daemon.Api;
 using SplitGuard.Daemon.Status;
@@ -27,12 +26,12 @@ internal static class StatusCommand
             if (parse.GetValue(why) && !parse.GetValue(json))
             {
                 Console.WriteLine(status["ownership"] is JsonObject own
-                    ? $"{own["why"]}\n{own["evidence"]!.ToJsonString(new JsonSerializerOptions { WriteIndented = true })}"
+                    ? $"{own["why"]}\n{own["evidence"]!.ToJsonString(CommonOptions.Indented)}"
                     : "this node runs no resources: no ownership decisions");
                 return 0;
             }
 
-            Console.WriteLine(parse.GetValue(json) ? status.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) : Render(status));
+            Console.WriteLine(parse.GetValue(json) ? status.ToJsonString(CommonOptions.Indented) : Render(status));
             return 0;
         }));
         return command;

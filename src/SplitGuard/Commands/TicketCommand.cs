@@ -31,7 +31,8 @@ internal static class TicketCommand
     {
         var config = ConfigOption();
         var site = SiteOption();
-        var c = new Command(name, description) { config, site };
+        var json = new Option<bool>("--json") { Description = "One JSON object per line of booth's answer (its \"key: value\" pairs), as an array" };
+        var c = new Command(name, description) { config, site, json };
         c.SetAction((parse, token) => Run(async () =>
         {
             var (cfg, client, target) = Prepare(parse.GetValue(config), parse.GetValue(site));
@@ -42,10 +43,33 @@ internal static class TicketCommand
                 return 1;
             }
 
-            Console.Write(text);
+            Console.Write(parse.GetValue(json) ? Lines(text).ToJsonString(CommonOptions.Indented) + "\n" : text);
             return 0;
         }));
         return c;
+    }
+
+    /// <summary>
+    /// booth's list and peers text ("ticket: A, leader: 10.0.0.1, expires: ...") as JSON: one object per line, its
+    /// "key: value" pairs as properties (keys as booth writes them); a part without ": " goes to "text".
+    /// </summary>
+    internal static System.Text.Json.Nodes.JsonArray Lines(string text)
+    {
+        var array = new System.Text.Json.Nodes.JsonArray();
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var item = new System.Text.Json.Nodes.JsonObject();
+            foreach (var part in line.Split(", ", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                var colon = part.IndexOf(": ", StringComparison.Ordinal);
+                var (key, value) = colon > 0 ? (part[..colon].Trim(), part[(colon + 2)..].Trim()) : ("text", part);
+                item[key] = item[key] is { } earlier ? $"{earlier}, {value}" : value;
+            }
+
+            array.Add((System.Text.Json.Nodes.JsonNode)item);
+        }
+
+        return array;
     }
 
     private static Command Change(string name, string description, BoothCommand command)
