@@ -145,7 +145,11 @@ public sealed class DebPackageTests(ITestOutputHelper output) : IDisposable
             while (watch.Elapsed < TimeSpan.FromSeconds(30) && !(messages.Any(m => m.Contains("READY=1", StringComparison.Ordinal))
                        && messages.Count(m => m.Contains("WATCHDOG=1", StringComparison.Ordinal)) >= 2))
             {
-                Assert.False(daemon.HasExited, $"the installed daemon exited ({(daemon.HasExited ? daemon.ExitCode : 0)}): {await stderr}");
+                if (daemon.HasExited)
+                {
+                    Assert.Fail($"the installed daemon exited ({daemon.ExitCode}): {await stderr}");
+                }
+
                 try
                 {
                     messages.Add(Encoding.UTF8.GetString(buffer, 0, notify.Receive(buffer)));
