@@ -4,11 +4,17 @@
 # DEMO_FAULT=daemon kills only the owner's daemon (its guard process stops the service) instead.
 # As root it builds three network namespaces (lab/net.sh) and always removes them; without root it
 # runs two daemons on loopback with UDP links only.
+# SPLITGUARD_BINARY=out/native/splitguard runs the Native AOT executable (packaging/native.sh) instead of the dotnet
+# build, for the daemons and every command.
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$PWD
-dotnet build src/SplitGuard/SplitGuard.csproj -c Release -nologo -clp:ErrorsOnly >/dev/null
-sg_dll="$root/src/SplitGuard/bin/Release/net10.0/splitguard.dll"
+if [[ -n ${SPLITGUARD_BINARY:-} ]]; then
+  sg_cmd=("$(realpath "$SPLITGUARD_BINARY")")
+else
+  dotnet build src/SplitGuard/SplitGuard.csproj -c Release -nologo -clp:ErrorsOnly >/dev/null
+  sg_cmd=(dotnet "$root/src/SplitGuard/bin/Release/net10.0/splitguard.dll")
+fi
 work=$(mktemp -d /tmp/splitguard-demo.XXXXXX)
 pids=()
 prefix=""
@@ -23,9 +29,9 @@ cleanup() {
 trap cleanup EXIT
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-sg() { dotnet "$sg_dll" "$@"; }
+sg() { "${sg_cmd[@]}" "$@"; }
 
-dotnet "$sg_dll" keygen "$work/authkey" >/dev/null
+"${sg_cmd[@]}" keygen "$work/authkey" >/dev/null
 
 if [[ $(id -u) -ne 0 ]]; then
   echo "(not root: two daemons on loopback with UDP links only, no witness and so no failover; run as root for the full demo)"
@@ -46,7 +52,7 @@ if [[ $(id -u) -ne 0 ]]; then
 }
 JSON
   for n in n1 n2; do
-    dotnet "$sg_dll" daemon --config "$work/cluster.json" --node "$n" --foreground >"$work/$n.out" 2>&1 &
+    "${sg_cmd[@]}" daemon --config "$work/cluster.json" --node "$n" --foreground >"$work/$n.out" 2>&1 &
     pids+=($!)
   done
   sleep 2
@@ -90,13 +96,13 @@ cat >"$work/cluster.json" <<JSON
 JSON
 export SPLITGUARD_OWNERSHIP_LOG="$work/ownership.log"
 : >"$SPLITGUARD_OWNERSHIP_LOG"
-status_of() { ip netns exec "$prefix-$1" dotnet "$sg_dll" status --config "$work/cluster.json" --node "$1" "${@:2}"; }
+status_of() { ip netns exec "$prefix-$1" "${sg_cmd[@]}" status --config "$work/cluster.json" --node "$1" "${@:2}"; }
 
 step "lab $prefix: nodes n1 ($IP_n1) and n2 ($IP_n2), witness w ($IP_w, only its kernel answers ICMP), client n3 ($IP_n3)"
 sg config check "$work/cluster.json" | head -4
 step "starting SplitGuard on n1 and n2; the service (virtual IP $vip managed inside the daemon (builtin:vip) + a UDP echo on port $port) starts on one of them; the robust profile of docs/ownership.md (interval 0.005 s, maxloss 8, stop budget 0.01 s)"
 for n in n1 n2; do
-  ip netns exec "$prefix-$n" dotnet "$sg_dll" daemon --config "$work/cluster.json" --node "$n" --foreground >"$work/$n.out" 2>&1 &
+  ip netns exec "$prefix-$n" "${sg_cmd[@]}" daemon --config "$work/cluster.json" --node "$n" --foreground >"$work/$n.out" 2>&1 &
   pids+=($!)
   disown $!
 done
@@ -118,8 +124,7 @@ echo; echo "client n3 gets answers from: $(awk '{print $2}' "$work/probe.log" | 
 
 step "manual switchover (pha's offline): \`splitguard offline --for 3\` on $owner"
 switch=$(date +%s%N)
-status_of "$owner" >/dev/null
-ip netns exec "$prefix-$owner" dotnet "$sg_dll" offline --for 3 --config "$work/cluster.json" --node "$owner"
+ip netns exec "$prefix-$owner" "${sg_cmd[@]}" offline --for 3 --config "$work/cluster.json" --node "$owner"
 for _ in $(seq 500); do
   awk -v t="$switch" -v s="$survivor" '$1 > t && $2 == s {found=1} END {exit !found}' "$work/probe.log" && break
   sleep 0.01
