@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idle cost of one SplitGuard daemon with 2 peers x 2 links (udp + icmp via the witness), at 20 and
-# 100 frames/s per link, and on the robust profile's links (one peer, udp + icmp, 200 frames/s per link), against
+# 100 frames/s per link, and on the robust profile (one peer, udp + icmp at 200 frames/s per link, the lease and a
+# builtin:vip, as docs/ownership.md sets it; measured on n1, which may or may not hold the address), against
 # keepalived's VRRP master at advert_int 0.01 measured in the same run. The cost per frame divides the CPU by the
 # packets the node's interface sent and received in the window (heartbeats, witness probes and their answers; for
 # keepalived its adverts): issue 14's target is a frame costing at most what an advert costs keepalived.
@@ -50,6 +51,8 @@ config() { # interval [nodes: 3 (default), or 2 for the robust profile's links]
     "links": [
       { "ID": 1, "type": "udp",  "interval": $i, "maxloss": 8, "Nodes": [ { "NodeID": 1, "IP": "$IP_n1" }, { "NodeID": 2, "IP": "$IP_n2" } ] },
       { "ID": 2, "type": "icmp", "interval": $i, "maxloss": 8, "ICMPIP": "$IP_w", "Nodes": [ { "NodeID": 1, "IP": "$IP_n1" }, { "NodeID": 2, "IP": "$IP_n2" } ] } ] } ],
+  "Ownership": { "stop_budget": 0.01 },
+  "Resources": [ { "name": "vip", "agent": "builtin:vip", "params": { "ip": "$SUBNET.100", "cidr_netmask": "24" }, "monitor_interval": 2 } ],
   "System": { "udp_port": 5405 },
   "Logging": { "level": "INFO", "logfile": "$work/{node}.log" },
   "api": { "socket": "$work/{node}-api.sock" },
@@ -75,7 +78,9 @@ JSON
 }
 
 packets() { # namespace -> packets received + sent on its interfaces but lo
-  ip netns exec "$1" cat /proc/net/dev | awk -F'[: ]+' 'NR > 2 && $2 != "lo" { n += $4 + $12 } END { print n + 0 }'
+  # "NAME: rx_bytes rx_packets ... (8 receive fields) tx_bytes tx_packets ..."; a long NAME has no padding before it.
+  ip netns exec "$1" cat /proc/net/dev |
+    awk -F: 'NR > 2 { name = $1; gsub(/ /, "", name); if (name != "lo") { split($2, f, " "); n += f[2] + f[10] } } END { print n + 0 }'
 }
 
 measure() { # pid namespace -> "cpu_s_per_min rss_mb frames_per_s"
@@ -136,8 +141,8 @@ for r in "${!runners[@]}"; do
     sleep 2
     in_service=$(ip netns exec "$prefix-n1" $runner status --json --config "$work/c.json" --node n1 | grep -c '"state": "in_service"' || true)
     rate=$(python3 -c "print(round(1/$interval))")
-    shape="2 peers x 2 links"; [[ $nodes == 2 ]] && shape="robust profile's links: 1 peer x (udp + icmp)"
-    results+=("${labels[$r]}, $shape, $rate frames/s per link|$(measure "${pids[0]}" "$prefix-n1")|links+paths in service at start: $in_service/$(( nodes == 2 ? 3 : 8 ))")
+    shape="2 peers x 2 links"; [[ $nodes == 2 ]] && shape="robust profile: 1 peer x (udp + icmp), maxloss 8, lease and builtin:vip"
+    results+=("${labels[$r]}, $shape, $rate frames/s per link|$(measure "${pids[0]}" "$prefix-n1")|links+paths in service at start: $in_service/$(( nodes == 2 ? 4 : 8 ))")
     if [[ $interval == 0.01 ]]; then
       timings+=("${labels[$r]}: \`status\` round trip $(roundtrip "$runner") ms (median of 9)")
     fi

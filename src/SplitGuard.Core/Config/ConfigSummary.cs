@@ -24,7 +24,8 @@ public static class ConfigSummary
             {
                 var type = link.Type == LinkType.Udp ? "udp " : "icmp";
                 var via = link.IcmpIp is null ? string.Empty : $" via {link.IcmpIp}";
-                var detection = Seconds(link.Interval * link.MaxLoss);
+                // The links' own rule (LinkMonitor): maxloss intervals plus half an interval of slack.
+                var detection = Seconds((link.Interval * link.MaxLoss) + Links.LinkMonitor.Slack(link.Interval));
                 lines.Add(Invariant(
                     $"  link {link.Id} {type} node {link.A.NodeId} {link.A.Ip} <-> node {link.B.NodeId} {link.B.Ip}{via}, interval {Seconds(link.Interval)} s, maxloss {link.MaxLoss} (out of service after {detection} s)"));
             }

@@ -18,7 +18,9 @@ public static class ControlClient
         }
         catch (SocketException e)
         {
-            throw new IOException($"cannot reach the daemon at {socketPath}: {e.Message} (is `splitguard daemon` running with this config?)", e);
+            // A missing socket file reads "Cannot assign requested address" (EADDRNOTAVAIL) in .NET: say what it means.
+            var reason = File.Exists(socketPath) ? e.Message : "no such socket";
+            throw new IOException($"cannot reach the daemon at {socketPath}: {reason} (is `splitguard daemon` running with this config?)", e);
         }
 
         socket.Send(Encoding.UTF8.GetBytes(request.ToJsonString() + "\n"));

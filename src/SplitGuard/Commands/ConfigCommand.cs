@@ -55,13 +55,14 @@ internal static class ConfigCommand
                 return 1;
             }
 
-            Console.WriteLine($"{path}: valid");
+            var lines = ConfigSummary.Describe(validation.Core.Config!);
+            Console.WriteLine(lines[0]);
             if (validation.Resources.Count > 0)
             {
                 Console.WriteLine($"  {validation.Resources.Count} resource(s): {string.Join(", ", validation.Resources.Select(r => r.Name))}");
             }
 
-            foreach (var line in ConfigSummary.Describe(validation.Core.Config!))
+            foreach (var line in lines.Skip(1))
             {
                 Console.WriteLine($"  {line}");
             }

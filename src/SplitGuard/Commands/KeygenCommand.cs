@@ -16,7 +16,10 @@ internal static class KeygenCommand
             try
             {
                 KeyFile.Generate(path);
-                Console.WriteLine($"wrote {path} (mode 0600); copy it to every node and set Auth.key_file");
+                var where = Path.GetFullPath(path) == Core.Config.ConfigDefaults.KeyFile
+                    ? "the default Auth.key_file"
+                    : "set Auth.key_file to it";
+                Console.WriteLine($"wrote {path} (mode 0600); copy it to every node ({where})");
                 return 0;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -59,6 +59,11 @@ internal static class TicketBoothCommand
                 ctx.Cancel = true;
                 stop.Cancel();
             });
+            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx =>
+            {
+                ctx.Cancel = true;
+                stop.Cancel();
+            });
             await service.RunAsync(stop.Token).ConfigureAwait(false);
         }
 
