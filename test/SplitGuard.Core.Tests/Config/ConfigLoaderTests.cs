@@ -184,8 +184,8 @@ public sealed class ConfigLoaderTests
 
         Assert.Equal("/etc/sbpd.conf: valid: 1 cluster, 2 members, 2 links", lines[0]);
         Assert.Equal("cluster 1000: members 1 node1, 2 node2", lines[1]);
-        Assert.Equal("  link 1 udp  node 1 192.168.1.1 <-> node 2 192.168.1.2, interval 1 s, maxloss 3 (out of service after 3 s)", lines[2]);
-        Assert.Equal("  link 2 icmp node 1 192.168.1.1 <-> node 2 192.168.1.2 via 192.168.1.3, interval 0.1 s, maxloss 5 (out of service after 0.5 s)", lines[3]);
+        Assert.Equal("  link 1 udp  node 1 192.168.1.1 <-> node 2 192.168.1.2, interval 1 s, maxloss 3 (out of service after 3.5 s)", lines[2]);
+        Assert.Equal("  link 2 icmp node 1 192.168.1.1 <-> node 2 192.168.1.2 via 192.168.1.3, interval 0.1 s, maxloss 5 (out of service after 0.55 s)", lines[3]);
         Assert.Contains("system: udp_port 5405, foreground true", lines);
         Assert.Contains("logging: DEBUG to /var/log/sbpd.log, rotated at 20 MB, 3 files kept", lines);
     }
