@@ -42,7 +42,17 @@ lab/net.sh up "$prefix" 3 >"$work/topology"
 while IFS='=' read -r key value; do printf -v "$key" '%s' "$value"; done <"$work/topology"
 dotnet "$dll" keygen "$work/authkey" >/dev/null
 
-config() { # interval [nodes: 3 (default), or 2 for the robust profile's links]
+files_json() { # the keys every case shares: where each node keeps its files
+  cat <<JSON
+  "System": { "udp_port": 5405 },
+  "Logging": { "level": "INFO", "logfile": "$work/{node}.log" },
+  "api": { "socket": "$work/{node}-api.sock" },
+  "Auth": { "key_file": "$work/authkey" },
+  "Daemon": { "pid_file": "$work/{node}.pid", "control_socket": "$work/{node}-control.sock", "state_dir": "$work/{node}-state" } }
+JSON
+}
+
+config() { # interval [nodes: 3 (default), or 2 for the robust profile]
   local i=$1
   if [[ ${2:-3} == 2 ]]; then
     cat <<JSON
@@ -53,15 +63,9 @@ config() { # interval [nodes: 3 (default), or 2 for the robust profile's links]
       { "ID": 2, "type": "icmp", "interval": $i, "maxloss": 8, "ICMPIP": "$IP_w", "Nodes": [ { "NodeID": 1, "IP": "$IP_n1" }, { "NodeID": 2, "IP": "$IP_n2" } ] } ] } ],
   "Ownership": { "stop_budget": 0.01 },
   "Resources": [ { "name": "vip", "agent": "builtin:vip", "params": { "ip": "$SUBNET.100", "cidr_netmask": "24" }, "monitor_interval": 2 } ],
-  "System": { "udp_port": 5405 },
-  "Logging": { "level": "INFO", "logfile": "$work/{node}.log" },
-  "api": { "socket": "$work/{node}-api.sock" },
-  "Auth": { "key_file": "$work/authkey" },
-  "Daemon": { "pid_file": "$work/{node}.pid", "control_socket": "$work/{node}-control.sock", "state_dir": "$work/{node}-state" } }
 JSON
-    return
-  fi
-  cat <<JSON
+  else
+    cat <<JSON
 { "Cluster": [ { "ID": 1,
     "Members": [ { "ID": 1, "Hostname": "n1" }, { "ID": 2, "Hostname": "n2" }, { "ID": 3, "Hostname": "n3" } ],
     "links": [
@@ -69,12 +73,9 @@ JSON
       { "ID": 2, "type": "icmp", "interval": $i, "maxloss": 5, "ICMPIP": "$IP_w", "Nodes": [ { "NodeID": 1, "IP": "$IP_n1" }, { "NodeID": 2, "IP": "$IP_n2" } ] },
       { "ID": 3, "type": "udp",  "interval": $i, "maxloss": 5, "Nodes": [ { "NodeID": 1, "IP": "$IP_n1" }, { "NodeID": 3, "IP": "$IP_n3" } ] },
       { "ID": 4, "type": "icmp", "interval": $i, "maxloss": 5, "ICMPIP": "$IP_w", "Nodes": [ { "NodeID": 1, "IP": "$IP_n1" }, { "NodeID": 3, "IP": "$IP_n3" } ] } ] } ],
-  "System": { "udp_port": 5405 },
-  "Logging": { "level": "INFO", "logfile": "$work/{node}.log" },
-  "api": { "socket": "$work/{node}-api.sock" },
-  "Auth": { "key_file": "$work/authkey" },
-  "Daemon": { "pid_file": "$work/{node}.pid", "control_socket": "$work/{node}-control.sock", "state_dir": "$work/{node}-state" } }
 JSON
+  fi
+  files_json
 }
 
 packets() { # namespace -> packets received + sent on its interfaces but lo
